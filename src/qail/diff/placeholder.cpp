@@ -1,0 +1,1 @@
+// Stage 'diff': see ARCHITECTURE.md. Implemented in a later milestone.

@@ -1,0 +1,1 @@
+// Stage 'exec': see ARCHITECTURE.md. Implemented in a later milestone.

@@ -1,0 +1,1 @@
+// Stage 'introspect': see ARCHITECTURE.md. Implemented in a later milestone.

@@ -1,0 +1,320 @@
+#include "schema.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <unordered_set>
+
+#include <qail/model/naming.hpp>
+#include <qail/model/types.hpp>
+
+namespace qail::model {
+
+bool Schema::empty() const {
+    return extensions.empty() && schemas.empty() && enums.empty() && domains.empty() &&
+           composite_types.empty() && sequences.empty() && tables.empty() && indexes.empty() &&
+           views.empty() && functions.empty() && triggers.empty() && policies.empty() &&
+           grants.empty() && revokes.empty() && comments.empty() && owners.empty() &&
+           hint_count() == 0;
+}
+
+size_t Schema::column_count() const {
+    size_t count = 0;
+    for (const Table& table : tables) {
+        count += table.columns.size();
+    }
+    return count;
+}
+
+namespace {
+
+// Collections are kept sorted by name, so lookups are binary searches.
+template <typename T, typename Key>
+auto find_sorted(std::vector<T>& items, const QualifiedName& name, Key key) -> T* {
+    auto it = std::lower_bound(items.begin(), items.end(), name,
+                               [&](const T& item, const QualifiedName& n) { return key(item) < n; });
+    if (it != items.end() && key(*it) == name) {
+        return &*it;
+    }
+    // Not sorted yet (a model under construction): fall back to a scan.
+    for (T& item : items) {
+        if (key(item) == name) {
+            return &item;
+        }
+    }
+    return nullptr;
+}
+
+const auto k_by_name = [](const auto& item) -> const QualifiedName& { return item.name; };
+
+} // namespace
+
+const Table* Schema::find_table(const QualifiedName& name) const {
+    return find_sorted(const_cast<std::vector<Table>&>(tables), name, k_by_name);
+}
+Table* Schema::find_table(const QualifiedName& name) {
+    return find_sorted(tables, name, k_by_name);
+}
+const View* Schema::find_view(const QualifiedName& name) const {
+    return find_sorted(const_cast<std::vector<View>&>(views), name, k_by_name);
+}
+const Index* Schema::find_index(const QualifiedName& name) const {
+    return find_sorted(const_cast<std::vector<Index>&>(indexes), name, k_by_name);
+}
+const EnumType* Schema::find_enum(const QualifiedName& name) const {
+    return find_sorted(const_cast<std::vector<EnumType>&>(enums), name, k_by_name);
+}
+const Domain* Schema::find_domain(const QualifiedName& name) const {
+    return find_sorted(const_cast<std::vector<Domain>&>(domains), name, k_by_name);
+}
+const CompositeType* Schema::find_composite_type(const QualifiedName& name) const {
+    return find_sorted(const_cast<std::vector<CompositeType>&>(composite_types), name, k_by_name);
+}
+const Sequence* Schema::find_sequence(const QualifiedName& name) const {
+    return find_sorted(const_cast<std::vector<Sequence>&>(sequences), name, k_by_name);
+}
+
+namespace {
+
+std::vector<std::string> column_names(const Table& table) {
+    std::vector<std::string> names;
+    names.reserve(table.columns.size());
+    for (const Column& column : table.columns) {
+        names.push_back(column.name);
+    }
+    return names;
+}
+
+std::vector<std::string> element_names(const std::vector<IndexElement>& elements) {
+    std::vector<std::string> names;
+    for (const IndexElement& element : elements) {
+        if (!element.is_expression) {
+            names.push_back(element.key);
+            continue;
+        }
+        // FigureIndexColname: a function call is named after the function, anything else "expr".
+        const std::string& key = element.key;
+        size_t paren = key.find('(');
+        std::string name = "expr";
+        if (paren != std::string::npos && paren > 0 && key[0] != '(') {
+            name = key.substr(0, paren);
+            size_t dot = name.rfind('.');
+            if (dot != std::string::npos) {
+                name = name.substr(dot + 1);
+            }
+        }
+        names.push_back(name);
+    }
+    return names;
+}
+
+// Fills in the names PostgreSQL would pick for unnamed constraints. Relation
+// names (index-backed constraints) and constraint names must be unique per
+// schema, so the sets of taken names are schema-wide.
+void assign_default_names(Schema& schema) {
+    std::unordered_set<std::string> relations;  // "schema\x1fname"
+    std::unordered_set<std::string> constraints; // "schema\x1fname"
+    auto key = [](const std::string& ns, const std::string& name) { return ns + '\x1f' + name; };
+    for (const Table& t : schema.tables) {
+        relations.insert(key(t.name.schema, t.name.name));
+        if (t.primary_key && !t.primary_key->name.empty()) {
+            relations.insert(key(t.name.schema, t.primary_key->name));
+            constraints.insert(key(t.name.schema, t.primary_key->name));
+        }
+        for (const auto& u : t.uniques) {
+            if (!u.name.empty()) {
+                relations.insert(key(t.name.schema, u.name));
+                constraints.insert(key(t.name.schema, u.name));
+            }
+        }
+        for (const auto& x : t.exclusions) {
+            if (!x.name.empty()) {
+                relations.insert(key(t.name.schema, x.name));
+                constraints.insert(key(t.name.schema, x.name));
+            }
+        }
+        for (const auto& c : t.checks) {
+            if (!c.name.empty()) {
+                constraints.insert(key(t.name.schema, c.name));
+            }
+        }
+        for (const auto& f : t.foreign_keys) {
+            if (!f.name.empty()) {
+                constraints.insert(key(t.name.schema, f.name));
+            }
+        }
+    }
+    for (const Index& i : schema.indexes) {
+        if (!i.name.name.empty()) {
+            relations.insert(key(i.name.schema, i.name.name));
+        }
+    }
+    for (const View& v : schema.views) {
+        relations.insert(key(v.name.schema, v.name.name));
+    }
+    for (const Sequence& s : schema.sequences) {
+        relations.insert(key(s.name.schema, s.name.name));
+    }
+
+    for (Table& t : schema.tables) {
+        const std::string& ns = t.name.schema;
+        const std::string& tn = t.name.name;
+        auto relation_taken = [&](const std::string& n) { return relations.count(key(ns, n)) > 0; };
+        auto constraint_taken = [&](const std::string& n) {
+            return constraints.count(key(ns, n)) > 0 || relations.count(key(ns, n)) > 0;
+        };
+        // serial columns own a sequence named like this; reserve it first
+        for (const Column& c : t.columns) {
+            if (is_serial_type(c.type)) {
+                relations.insert(key(ns, choose_unique_name(tn, c.name, "seq", relation_taken)));
+            }
+        }
+        if (t.primary_key && t.primary_key->name.empty()) {
+            t.primary_key->name = choose_unique_name(tn, "", "pkey", relation_taken);
+            relations.insert(key(ns, t.primary_key->name));
+            constraints.insert(key(ns, t.primary_key->name));
+        }
+        for (auto& u : t.uniques) {
+            if (u.name.empty()) {
+                u.name = choose_unique_name(tn, name_addition(u.columns), "key", relation_taken);
+                relations.insert(key(ns, u.name));
+                constraints.insert(key(ns, u.name));
+            }
+        }
+        for (auto& x : t.exclusions) {
+            if (x.name.empty()) {
+                std::vector<IndexElement> elements;
+                for (const auto& e : x.elements) {
+                    elements.push_back(e.element);
+                }
+                x.name = choose_unique_name(tn, name_addition(element_names(elements)), "excl",
+                                            relation_taken);
+                relations.insert(key(ns, x.name));
+                constraints.insert(key(ns, x.name));
+            }
+        }
+        std::vector<std::string> names = column_names(t);
+        for (auto& c : t.checks) {
+            if (c.name.empty()) {
+                std::vector<std::string> refs = referenced_columns(c.expression, names);
+                std::string column = refs.size() == 1 ? refs.front() : std::string();
+                c.name = choose_unique_name(tn, column, "check", constraint_taken);
+                constraints.insert(key(ns, c.name));
+            }
+        }
+        for (auto& f : t.foreign_keys) {
+            if (f.name.empty()) {
+                f.name = choose_unique_name(tn, name_addition(f.columns), "fkey", constraint_taken);
+                constraints.insert(key(ns, f.name));
+            }
+        }
+    }
+    for (Index& i : schema.indexes) {
+        if (i.name.name.empty()) {
+            auto relation_taken = [&](const std::string& n) {
+                return relations.count(key(i.table.schema, n)) > 0;
+            };
+            i.name.name = choose_unique_name(i.table.name, name_addition(element_names(i.elements)),
+                                             "idx", relation_taken);
+            relations.insert(key(i.table.schema, i.name.name));
+        }
+        i.name.schema = i.table.schema;
+    }
+    for (Domain& d : schema.domains) {
+        for (DomainCheck& c : d.checks) {
+            if (c.name.empty()) {
+                c.name = default_domain_check_name(d.name.name);
+            }
+        }
+    }
+}
+
+// REFERENCES t without columns means t's primary key.
+void resolve_fk_targets(Schema& schema) {
+    for (Table& t : schema.tables) {
+        for (ForeignKey& fk : t.foreign_keys) {
+            if (!fk.ref_columns.empty()) {
+                continue;
+            }
+            const Table* target = schema.find_table(fk.ref_table);
+            if (target != nullptr && target->primary_key) {
+                fk.ref_columns = target->primary_key->columns;
+            }
+        }
+    }
+}
+
+template <typename T, typename Key>
+void sort_by(std::vector<T>& items, Key key) {
+    std::stable_sort(items.begin(), items.end(),
+                     [&](const T& a, const T& b) { return key(a) < key(b); });
+}
+
+void sort_strings(std::vector<std::string>& items) {
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+}
+
+} // namespace
+
+void normalize(Schema& schema) {
+    resolve_fk_targets(schema);
+    assign_default_names(schema);
+
+    sort_by(schema.extensions, [](const Extension& e) { return e.name; });
+    sort_by(schema.schemas, [](const SchemaDef& s) { return s.name; });
+    sort_by(schema.enums, k_by_name);
+    sort_by(schema.domains, k_by_name);
+    for (Domain& d : schema.domains) {
+        sort_by(d.checks, [](const DomainCheck& c) { return c.name; });
+    }
+    sort_by(schema.composite_types, k_by_name);
+    sort_by(schema.sequences, k_by_name);
+    sort_by(schema.tables, k_by_name);
+    for (Table& t : schema.tables) {
+        sort_by(t.uniques, [](const UniqueConstraint& c) { return c.name; });
+        sort_by(t.checks, [](const CheckConstraint& c) { return c.name; });
+        sort_by(t.foreign_keys, [](const ForeignKey& c) { return c.name; });
+        sort_by(t.exclusions, [](const ExclusionConstraint& c) { return c.name; });
+        sort_strings(t.options);
+    }
+    sort_by(schema.indexes, k_by_name);
+    for (Index& i : schema.indexes) {
+        sort_strings(i.options);
+    }
+    sort_by(schema.views, k_by_name);
+    for (View& v : schema.views) {
+        sort_strings(v.options);
+    }
+    sort_by(schema.functions,
+            [](const Function& f) { return std::make_tuple(f.name, f.identity_args()); });
+    for (Function& f : schema.functions) {
+        sort_strings(f.config);
+    }
+    sort_by(schema.triggers, [](const Trigger& t) { return std::tie(t.table, t.name); });
+    sort_by(schema.policies, [](const Policy& p) { return std::tie(p.table, p.name); });
+    for (Policy& p : schema.policies) {
+        sort_strings(p.roles);
+    }
+    for (Grant& g : schema.grants) {
+        sort_strings(g.privileges);
+    }
+    sort_by(schema.grants, [](const Grant& g) {
+        return std::make_tuple(g.object, g.grantee, g.with_grant_option, g.privileges);
+    });
+    for (Revoke& r : schema.revokes) {
+        sort_strings(r.privileges);
+    }
+    sort_by(schema.revokes,
+            [](const Revoke& r) { return std::make_tuple(r.object, r.grantee, r.privileges); });
+    sort_by(schema.comments, [](const Comment& c) { return c.object; });
+    sort_by(schema.owners, [](const Owner& o) { return o.object; });
+}
+
+Schema without_hints(Schema schema) {
+    schema.renames.clear();
+    schema.transforms.clear();
+    schema.drops.clear();
+    return schema;
+}
+
+} // namespace qail::model

@@ -1,0 +1,1 @@
+// Stage 'plan': see ARCHITECTURE.md. Implemented in a later milestone.

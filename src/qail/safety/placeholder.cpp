@@ -1,0 +1,1 @@
+// Stage 'safety': see ARCHITECTURE.md. Implemented in a later milestone.
