@@ -26,13 +26,16 @@ struct DeltaFile {
     std::string migration; ///< the group: folder name or shared flat prefix
     Phase phase = Phase::expand;
     std::filesystem::path path;
+    /// Optional down file that undoes only this phase ("<dir>/down.<phase>.qail"
+    /// or "<key>.<phase>.down.qail"); lets `rollback --to` stop inside a migration.
+    std::optional<std::filesystem::path> phase_down;
 };
 
 struct Migration {
     std::string key;  ///< group key; migrations run in byte order of it
     std::string name; ///< human name: the key without its leading version number
     std::vector<DeltaFile> up; ///< in phase order
-    std::filesystem::path down;
+    std::filesystem::path down; ///< undoes the whole migration
 };
 
 /// Every migration under `dir`, ordered by version. Throws InputError when a
