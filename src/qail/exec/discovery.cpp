@@ -12,18 +12,6 @@ namespace qail::exec {
 
 namespace fs = std::filesystem;
 
-const char* to_string(Phase phase) {
-    switch (phase) {
-    case Phase::expand:
-        return "expand";
-    case Phase::backfill:
-        return "backfill";
-    case Phase::contract:
-        return "contract";
-    }
-    return "expand";
-}
-
 std::optional<Phase> parse_phase(std::string_view text) {
     if (text == "expand") {
         return Phase::expand;

@@ -11,11 +11,12 @@
 #include <string>
 #include <vector>
 
+#include <qail/plan/plan.hpp>
+
 namespace qail::exec {
 
-enum class Phase { expand = 0, backfill = 1, contract = 2 };
-
-const char* to_string(Phase phase);
+using plan::Phase;
+using plan::to_string;
 std::optional<Phase> parse_phase(std::string_view text);
 
 /// One up file: the unit that is applied and recorded in _qail_migrations.
