@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 
 #include <qail/cli/commands.hpp>
+#include <qail/cli/migrate_status.hpp>
 #include <qail/cli/runtime.hpp>
 
 namespace qail::cli {
@@ -181,9 +182,9 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
     CLI::App* status = migrate->add_subcommand("status", "Show the migration history");
     add_database_options(status, status_options->db);
     status->add_flag("--json", status_options->json, "Print the history as JSON");
-    status->callback([&rt] {
-        (void)rt;
-        not_implemented("migrate status", 5);
+    status->callback([&rt, status_options] {
+        run_migrate_status(rt, StatusRequest{status_options->db.url_positional,
+                                             status_options->db.url, status_options->json});
     });
 
     auto reset_options = std::make_shared<ResetOptions>();

@@ -1,1 +1,0 @@
-// Stage 'diff': see ARCHITECTURE.md. Implemented in a later milestone.

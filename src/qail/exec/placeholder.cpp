@@ -1,1 +1,0 @@
-// Stage 'exec': see ARCHITECTURE.md. Implemented in a later milestone.

@@ -1,1 +1,0 @@
-// Stage 'plan': see ARCHITECTURE.md. Implemented in a later milestone.

@@ -1,0 +1,23 @@
+#pragma once
+// SQL text canonicalisation with libpg_query (PostgreSQL's own parser).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qail::sql {
+
+/// The parse tree of `SELECT <expression>` without token positions, so that
+/// two spellings of one expression ("now()" / "NOW( )", "(a > 0)" / "a>0")
+/// compare equal. nullopt when the text does not parse.
+std::optional<std::string> expression_key(std::string_view expression);
+
+/// Same for a whole statement or query (view definitions, function bodies in SQL).
+std::optional<std::string> statement_key(std::string_view statement);
+
+/// Splits a script into statements (libpg_query's scanner-based splitter;
+/// handles dollar quotes and comments). Each statement without its ';'.
+std::vector<std::string> split_statements(std::string_view script);
+
+} // namespace qail::sql
