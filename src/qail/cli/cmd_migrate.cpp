@@ -1,19 +1,13 @@
 #include <CLI/CLI.hpp>
 
 #include <qail/cli/commands.hpp>
+#include <qail/cli/migrate_commands.hpp>
 #include <qail/cli/migrate_status.hpp>
 #include <qail/cli/runtime.hpp>
 
 namespace qail::cli {
 
 namespace {
-
-/// Options every database-writing migrate command shares.
-struct DatabaseOptions {
-    std::optional<std::string> url_positional;
-    std::optional<std::string> url;
-    bool wait_for_lock = false;
-};
 
 void add_database_options(CLI::App* cmd, DatabaseOptions& options, bool positional = true) {
     if (positional) {
@@ -24,55 +18,14 @@ void add_database_options(CLI::App* cmd, DatabaseOptions& options, bool position
                   "Wait for another running migration instead of exiting 4");
 }
 
-struct NewOptions {
-    std::string name;
-    std::optional<std::string> from;
-    std::optional<std::string> to;
-};
-
 struct PlanOptions {
     std::string diff;
     std::optional<std::string> output;
 };
 
-struct ApplyOptions {
-    DatabaseOptions db;
-    std::string phase = "all";
-    std::string direction = "up";
-    int backfill_chunk_size = 5000;
-    std::optional<std::string> codebase;
-    bool dry_run = false;
-    bool yes = false;
-    bool allow_destructive = false;
-    bool allow_contract_with_references = false;
-    std::optional<std::string> backup;
-    double lock_timeout = 2.0;
-};
-
-struct RollbackOptions {
-    DatabaseOptions db;
-    std::string to;
-};
-
-struct StateOptions {
-    DatabaseOptions db;
-    std::string diff;
-    bool yes = false;
-    bool allow_destructive = false;
-    std::optional<std::string> backup;
-    bool restore_data = false;
-    std::optional<long long> estimate_above;
-};
-
 struct StatusOptions {
     DatabaseOptions db;
     bool json = false;
-};
-
-struct ResetOptions {
-    DatabaseOptions db;
-    std::string schema;
-    bool yes = false;
 };
 
 struct ShadowOptions {
@@ -93,10 +46,7 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
         ->required();
     create->add_option("--from", new_options->from, "Current state (file, directory, URL)");
     create->add_option("--to", new_options->to, "Desired state (file, directory, URL)");
-    create->callback([&rt] {
-        (void)rt;
-        not_implemented("migrate new", 5);
-    });
+    create->callback([&rt, new_options] { run_migrate_new(rt, *new_options); });
 
     auto plan_options = std::make_shared<PlanOptions>();
     CLI::App* plan = migrate->add_subcommand(
@@ -115,9 +65,11 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
         ->check(CLI::IsMember({"expand", "backfill", "contract", "all"}));
     apply->add_option("--direction", apply_options->direction, "up, or down to run down files")
         ->check(CLI::IsMember({"up", "down"}));
-    apply->add_option("--backfill-chunk-size", apply_options->backfill_chunk_size,
-                      "Rows per backfill transaction (default 5000)")
-        ->check(CLI::PositiveNumber);
+    CLI::Option* chunk_option =
+        apply->add_option("--backfill-chunk-size", apply_options->backfill_chunk_size,
+                          "Rows per backfill transaction (default 5000; wins over a file's "
+                          "@backfill.chunk_size)")
+            ->check(CLI::PositiveNumber);
     apply->add_option("--codebase", apply_options->codebase,
                       "Refuse contract while files here still name dropped tables/columns");
     apply->add_flag("--allow-contract-with-references",
@@ -133,9 +85,9 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
         ->check(CLI::IsMember({"none", "files", "db"}));
     apply->add_option("--lock-timeout", apply_options->lock_timeout,
                       "Seconds a DDL step may wait for its lock before retrying (default 2)");
-    apply->callback([&rt] {
-        (void)rt;
-        not_implemented("migrate apply", 5);
+    apply->callback([&rt, apply_options, chunk_option] {
+        apply_options->backfill_chunk_size_given = chunk_option->count() > 0;
+        run_migrate_apply(rt, *apply_options);
     });
 
     auto rollback_options = std::make_shared<RollbackOptions>();
@@ -143,12 +95,11 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
         migrate->add_subcommand("rollback", "Run down files back to (and excluding) a version");
     add_database_options(rollback, rollback_options->db);
     rollback->add_option("--to", rollback_options->to,
-                         "Version to roll back to, e.g. 20260527090000_add_user_name.expand.up.qail")
+                         "Version to keep, e.g. 20260527090000_add_user_name.expand.up.qail; `base` undoes all")
         ->required();
-    rollback->callback([&rt] {
-        (void)rt;
-        not_implemented("migrate rollback", 5);
-    });
+    rollback->add_option("--lock-timeout", rollback_options->lock_timeout,
+                         "Seconds a DDL step may wait for its lock before retrying (default 2)");
+    rollback->callback([&rt, rollback_options] { run_migrate_rollback(rt, *rollback_options); });
 
     for (const char* direction : {"up", "down"}) {
         auto state_options = std::make_shared<StateOptions>();
@@ -171,11 +122,10 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
             state->add_flag("--restore-data", state_options->restore_data,
                             "Restore backed-up values after the schema is rolled back");
         }
-        std::string name = std::string("migrate ") + direction;
-        state->callback([&rt, name] {
-            (void)rt;
-            not_implemented(name, 7);
-        });
+        state_options->up = up;
+        state->add_option("--lock-timeout", state_options->lock_timeout,
+                          "Seconds a DDL step may wait for its lock before retrying (default 2)");
+        state->callback([&rt, state_options] { run_migrate_state(rt, *state_options); });
     }
 
     auto status_options = std::make_shared<StatusOptions>();
@@ -193,10 +143,7 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
     reset->add_option("schema", reset_options->schema, "Schema file or directory")->required();
     add_database_options(reset, reset_options->db);
     reset->add_flag("-y,--yes", reset_options->yes, "Required: confirms that all data goes");
-    reset->callback([&rt] {
-        (void)rt;
-        not_implemented("migrate reset", 5);
-    });
+    reset->callback([&rt, reset_options] { run_migrate_reset(rt, *reset_options); });
 
     auto shadow_options = std::make_shared<ShadowOptions>();
     CLI::App* shadow = migrate->add_subcommand(

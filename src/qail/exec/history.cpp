@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <ctime>
 
 #include <qail/base/error.hpp>
 
@@ -155,6 +156,15 @@ void History::clear() {
     if (exists()) {
         m_conn.exec("DELETE FROM public._qail_migrations");
     }
+}
+
+std::string version_timestamp() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &utc);
+    return text;
 }
 
 std::string current_actor() {

@@ -56,6 +56,10 @@ private:
     pg::Connection& m_conn;
 };
 
+/// "YYYYMMDDHHMMSS" (UTC) now: the version prefix of new migrations and of
+/// state-based, reset and generated migrations.
+std::string version_timestamp();
+
 /// Who ran the migration: QAIL_ACTOR, else GIT_AUTHOR_NAME, USER, USERNAME, SUDO_USER.
 std::string current_actor();
 
