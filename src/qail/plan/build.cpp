@@ -81,6 +81,11 @@ std::string qn_key(const QualifiedName& n) {
 std::string rel_key(const QualifiedName& n) {
     return "r:" + qn_key(n);
 }
+/// Provided by every step that alters an existing table; what reads the table's
+/// shape (views, policies) waits for them. Creation is rel_key.
+std::string alter_key(const QualifiedName& n) {
+    return "a:" + qn_key(n);
+}
 std::string type_key(const QualifiedName& n) {
     return "t:" + qn_key(n);
 }
@@ -111,7 +116,8 @@ struct Node {
 
 // Names an expression or query mentions, as dependency keys of every kind
 // (only keys some step provides matter).
-void add_text_requires(std::vector<std::string>& keys, std::string_view text) {
+void add_text_requires(std::vector<std::string>& keys, std::string_view text,
+                       bool reads_shape = false) {
     for (const sql::NameRef& ref : sql::referenced_names(text)) {
         QualifiedName n{ref.schema.empty() ? std::string(model::k_default_schema) : ref.schema,
                         ref.name};
@@ -120,6 +126,9 @@ void add_text_requires(std::vector<std::string>& keys, std::string_view text) {
         } else {
             keys.push_back(rel_key(n));
             keys.push_back(type_key(n));
+            if (reads_shape) {
+                keys.push_back(alter_key(n));
+            }
         }
     }
 }
@@ -165,7 +174,7 @@ private:
         if (!is_new_table(table)) {
             node.step.locked_relation = table;
         }
-        node.provides.push_back(rel_key(table));
+        node.provides.push_back(alter_key(table));
         node.requires_.push_back(rel_key(table));
         node.requires_.push_back(schema_key(table.schema));
     }
@@ -1787,7 +1796,7 @@ void Builder::create_view(const model::View& v) {
                   ddl::create_view(v, false));
     n.provides = {rel_key(v.name), type_key(v.name)};
     n.requires_ = {schema_key(v.name.schema)};
-    add_text_requires(n.requires_, v.definition);
+    add_text_requires(n.requires_, v.definition, true);
     std::erase(n.requires_, rel_key(v.name));
     std::erase(n.requires_, type_key(v.name));
     n.step.inverse_sql = ddl::drop_view(v);
@@ -1919,10 +1928,10 @@ void Builder::create_policy(const model::Policy& p) {
                   target_of(model::ObjectKind::policy, p.table, p.name), ddl::create_policy(p));
     on_table(n, p.table, LockLevel::access_exclusive);
     if (p.using_expr) {
-        add_text_requires(n.requires_, *p.using_expr);
+        add_text_requires(n.requires_, *p.using_expr, true);
     }
     if (p.check_expr) {
-        add_text_requires(n.requires_, *p.check_expr);
+        add_text_requires(n.requires_, *p.check_expr, true);
     }
     n.provides = {"p:" + qn_key(p.table) + "." + p.name};
     n.step.risk = Risk::medium;
