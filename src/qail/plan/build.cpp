@@ -143,7 +143,7 @@ void add_type_requires(std::vector<std::string>& keys, const std::string& type_t
 class Builder {
 public:
     Builder(const diff::Result& result, const model::Schema& to, const BuildOptions& options)
-        : m_result(result), m_from(result.renamed_from), m_to(to), m_options(options) {}
+        : m_result(result), m_from(*result.renamed_from), m_to(to), m_options(options) {}
 
     Plan run();
 
