@@ -264,8 +264,13 @@ TEST(Diff, ChangedViewIsRecreatedWithTheViewsThatReadIt) {
     a.views = {v1, v2};
     model::normalize(a);
     model::Schema b = a;
+    // a column appended: replaced in place, "counted" untouched
     b.views[1].definition = "SELECT id, username, email FROM users"; // "named" (sorted second)
     ASSERT_EQ(b.views[1].name.name, "named");
+    EXPECT_EQ(plan::plan_migration(a, b).sql(),
+              "CREATE OR REPLACE VIEW named AS\nSELECT id, username, email FROM users;\n");
+    // a column removed: dropped and recreated, with the view that reads it
+    b.views[1].definition = "SELECT id FROM users";
     std::string sql = plan::plan_migration(a, b).sql();
     size_t drop_counted = sql.find("DROP VIEW counted;");
     size_t drop_named = sql.find("DROP VIEW named;");
