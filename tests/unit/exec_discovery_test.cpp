@@ -62,6 +62,26 @@ TEST(Discovery, MissingDownFileIsNamed) {
     EXPECT_THROW(discover_migrations(folder.path()), InputError);
 }
 
+TEST(Discovery, PerPhaseDownFiles) {
+    TempDir dir;
+    dir.write("20260527090000_add_user_name.expand.up.qail", "");
+    dir.write("20260527090000_add_user_name.contract.up.qail", "");
+    dir.write("20260527090000_add_user_name.down.qail", "");
+    dir.write("20260527090000_add_user_name.contract.down.qail", "");
+    dir.write("20260601000000_folder/expand.qail", "");
+    dir.write("20260601000000_folder/contract.qail", "");
+    dir.write("20260601000000_folder/down.qail", "");
+    dir.write("20260601000000_folder/down.contract.qail", "");
+    auto migrations = discover_migrations(dir.path());
+    ASSERT_EQ(migrations.size(), 2u);
+    EXPECT_FALSE(migrations[0].up[0].phase_down.has_value());
+    ASSERT_TRUE(migrations[0].up[1].phase_down.has_value());
+    EXPECT_EQ(migrations[0].up[1].phase_down->filename(),
+              "20260527090000_add_user_name.contract.down.qail");
+    ASSERT_TRUE(migrations[1].up[1].phase_down.has_value());
+    EXPECT_EQ(migrations[1].up[1].phase_down->filename(), "down.contract.qail");
+}
+
 TEST(Discovery, SqlFilesAreRejected) {
     TempDir dir;
     dir.write("001_init.up.sql", "");

@@ -12,18 +12,6 @@ namespace qail::exec {
 
 namespace fs = std::filesystem;
 
-const char* to_string(Phase phase) {
-    switch (phase) {
-    case Phase::expand:
-        return "expand";
-    case Phase::backfill:
-        return "backfill";
-    case Phase::contract:
-        return "contract";
-    }
-    return "expand";
-}
-
 std::optional<Phase> parse_phase(std::string_view text) {
     if (text == "expand") {
         return Phase::expand;
@@ -83,6 +71,7 @@ Phase phase_from_name(std::string_view name) {
 struct Group {
     std::vector<DeltaFile> up;
     std::vector<fs::path> downs;
+    std::map<Phase, fs::path> phase_downs;
     std::string expected_down; ///< for the error message
 };
 
@@ -127,6 +116,12 @@ std::vector<Migration> discover_migrations(const fs::path& dir) {
             if (fs::is_regular_file(entry.path() / "down.qail")) {
                 group.downs.push_back(entry.path() / "down.qail");
             }
+            for (const char* phase_name : {"expand", "backfill", "contract"}) {
+                fs::path p = entry.path() / (std::string("down.") + phase_name + ".qail");
+                if (fs::is_regular_file(p)) {
+                    group.phase_downs[*parse_phase(phase_name)] = p;
+                }
+            }
             for (const char* sql : {"up.sql", "down.sql", "expand.sql", "backfill.sql",
                                     "contract.sql"}) {
                 if (fs::is_regular_file(entry.path() / sql)) {
@@ -147,13 +142,19 @@ std::vector<Migration> discover_migrations(const fs::path& dir) {
         }
         if (ends_with(file, ".down.qail")) {
             std::string key = file.substr(0, file.size() - std::string(".down.qail").size());
-            // "<ts>_<name>.expand.down.qail" belongs to its group too
-            for (const char* phase_name : {".expand", ".backfill", ".contract"}) {
-                if (ends_with(key, phase_name)) {
-                    key = key.substr(0, key.size() - std::string(phase_name).size());
+            // "<ts>_<name>.<phase>.down.qail" undoes one phase of its migration
+            bool phase_down = false;
+            for (const char* phase_name : {"expand", "backfill", "contract"}) {
+                std::string suffix = std::string(".") + phase_name;
+                if (ends_with(key, suffix)) {
+                    key = key.substr(0, key.size() - suffix.size());
+                    groups[key].phase_downs[*parse_phase(phase_name)] = entry.path();
+                    phase_down = true;
                 }
             }
-            groups[key].downs.push_back(entry.path());
+            if (!phase_down) {
+                groups[key].downs.push_back(entry.path());
+            }
             continue;
         }
         if (ends_with(file, ".up.qail")) {
@@ -188,6 +189,9 @@ std::vector<Migration> discover_migrations(const fs::path& dir) {
     std::vector<Migration> migrations;
     std::vector<Diagnostic> problems;
     for (auto& [key, group] : groups) {
+        if (group.up.empty() && group.downs.empty()) {
+            continue; // only per-phase down files: reported with their migration, if any
+        }
         if (group.up.empty()) {
             problems.push_back(Diagnostic{.file = group.downs.front().string(), .line = 0,
                                           .column = 0, .length = 1, .line_text = {},
@@ -228,6 +232,11 @@ std::vector<Migration> discover_migrations(const fs::path& dir) {
                                            to_string(group.up[i].phase), group.up[i - 1].version,
                                            group.up[i].version),
                     .help = {}});
+            }
+        }
+        for (DeltaFile& file : group.up) {
+            if (auto it = group.phase_downs.find(file.phase); it != group.phase_downs.end()) {
+                file.phase_down = it->second;
             }
         }
         migrations.push_back(

@@ -11,11 +11,12 @@
 #include <string>
 #include <vector>
 
+#include <qail/plan/plan.hpp>
+
 namespace qail::exec {
 
-enum class Phase { expand = 0, backfill = 1, contract = 2 };
-
-const char* to_string(Phase phase);
+using plan::Phase;
+using plan::to_string;
 std::optional<Phase> parse_phase(std::string_view text);
 
 /// One up file: the unit that is applied and recorded in _qail_migrations.
@@ -26,13 +27,16 @@ struct DeltaFile {
     std::string migration; ///< the group: folder name or shared flat prefix
     Phase phase = Phase::expand;
     std::filesystem::path path;
+    /// Optional down file that undoes only this phase ("<dir>/down.<phase>.qail"
+    /// or "<key>.<phase>.down.qail"); lets `rollback --to` stop inside a migration.
+    std::optional<std::filesystem::path> phase_down;
 };
 
 struct Migration {
     std::string key;  ///< group key; migrations run in byte order of it
     std::string name; ///< human name: the key without its leading version number
     std::vector<DeltaFile> up; ///< in phase order
-    std::filesystem::path down;
+    std::filesystem::path down; ///< undoes the whole migration
 };
 
 /// Every migration under `dir`, ordered by version. Throws InputError when a

@@ -5,6 +5,7 @@
 
 #include <compare>
 #include <string>
+#include <vector>
 
 namespace qail::model {
 
@@ -17,6 +18,14 @@ struct SourceRef {
     std::string file;
     int line = 0;
     int column = 0;
+    /// Whole-line comments written just before the declaration, verbatim with
+    /// their `#` or `--` (kept so that `qail fmt` prints them back).
+    std::vector<std::string> comments;
+    /// A comment at the end of the declaration's line ("# was 'username'").
+    std::string trailing_comment;
+    /// Comments inside a block that precede its closing `}` (or that belong to
+    /// no line of their own); for a whole schema, the comments after the last statement.
+    std::vector<std::string> closing_comments;
     bool operator==(const SourceRef&) const { return true; }
     std::strong_ordering operator<=>(const SourceRef&) const { return std::strong_ordering::equal; }
     bool known() const { return line > 0; }

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <qail/model/names.hpp>
@@ -257,6 +258,18 @@ struct Owner {
     std::string role;
     SourceRef origin;
     bool operator==(const Owner&) const = default;
+};
+
+/// Upstream's infrastructure declarations `bucket`, `queue` and `topic`
+/// (`bucket avatars { provider s3 region "eu-west-1" }`): kept so that check
+/// and fmt round-trip them; nothing is created in the database for them.
+struct Resource {
+    std::string kind; ///< "bucket", "queue" or "topic"
+    std::string name;
+    /// key -> value pairs in declared order.
+    std::vector<std::pair<std::string, std::string>> properties;
+    SourceRef origin;
+    bool operator==(const Resource&) const = default;
 };
 
 const char* to_string(ObjectKind kind); ///< "table", "materialized view", ...

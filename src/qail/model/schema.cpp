@@ -14,7 +14,7 @@ bool Schema::empty() const {
            composite_types.empty() && sequences.empty() && tables.empty() && indexes.empty() &&
            views.empty() && functions.empty() && triggers.empty() && policies.empty() &&
            grants.empty() && revokes.empty() && comments.empty() && owners.empty() &&
-           hint_count() == 0;
+           resources.empty() && hint_count() == 0;
 }
 
 size_t Schema::column_count() const {
@@ -308,6 +308,7 @@ void normalize(Schema& schema) {
             [](const Revoke& r) { return std::make_tuple(r.object, r.grantee, r.privileges); });
     sort_by(schema.comments, [](const Comment& c) { return c.object; });
     sort_by(schema.owners, [](const Owner& o) { return o.object; });
+    sort_by(schema.resources, [](const Resource& r) { return std::tie(r.kind, r.name); });
 }
 
 Schema without_hints(Schema schema) {

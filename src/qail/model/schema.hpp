@@ -39,6 +39,12 @@ struct Schema {
     std::vector<TransformHint> transforms; ///< declared order
     std::vector<DropHint> drops;           ///< declared order
 
+    std::vector<Resource> resources; ///< by kind, then name (bucket/queue/topic; no SQL)
+    /// Comments of the text the schema was read from: `comments` is the file's
+    /// header (comment lines before the first statement, followed by a blank
+    /// line), `closing_comments` the comments after the last statement.
+    SourceRef origin;
+
     bool operator==(const Schema&) const = default;
 
     bool empty() const;
