@@ -13,12 +13,8 @@
 #include <qail/plan/create_sql.hpp>
 #include <qail/sql/quote.hpp>
 
-// TEMPORARY, until the lang and introspect stages land on main: weak
-// references keep the binary linkable; a missing stage is a clear error.
-namespace qail::lang {
-model::Schema load_schema(const std::filesystem::path& path, const LoadOptions& options)
-    __attribute__((weak));
-}
+// TEMPORARY, until the introspect stage lands on main: a weak
+// reference keeps the binary linkable; a missing stage is a clear error.
 namespace qail::introspect {
 Result introspect(pg::Connection& conn, const Options& options) __attribute__((weak));
 }
@@ -68,9 +64,6 @@ Side load_side(const std::string& spec) {
     Side side;
     side.kind = Side::Kind::file;
     side.label = spec;
-    if (&lang::load_schema == nullptr) {
-        throw UsageError("the .qail parser is not built into this qail yet");
-    }
     side.schema = lang::load_schema(path, {});
     return side;
 }
