@@ -1899,6 +1899,9 @@ struct StatementParser::Impl {
     std::string index_method() {
         blanks();
         size_t start = pos;
+        if (at(pos) == '"') {
+            return ident_here("an index method");
+        }
         std::string method = lower_ascii(take_word("an index method"));
         if (!one_of(method, k_index_methods)) {
             std::string help = did_you_mean(method, k_index_methods);
@@ -1915,7 +1918,10 @@ struct StatementParser::Impl {
         size_t start = pos;
         e.origin = origin_at(start);
         char c = at(pos);
-        if (c == '(') {
+        if (c == '`') {
+            e.key = backtick_text();
+            e.is_expression = true;
+        } else if (c == '(') {
             paren_group("the index expression");
             e.key = std::string(text.substr(start, pos - start));
             e.is_expression = true;
@@ -1946,14 +1952,7 @@ struct StatementParser::Impl {
                 break;
             }
             std::string w = peek_word_lower();
-            if (w.empty()) {
-                if (d == '"') {
-                    if (e.opclass) {
-                        fail_here("unexpected identifier after the operator class");
-                    }
-                    e.opclass = ident_here("an operator class");
-                    continue;
-                }
+            if (w.empty() && d != '"') {
                 fail_here(fmt::format("unexpected {} in the index element", describe_here()));
             }
             if (w == "collate") {

@@ -540,8 +540,12 @@ std::string privileges(const model::ObjectRef& object, const std::vector<std::st
     return out;
 }
 
+// PUBLIC is the keyword; a role that is really called "public" needs quotes.
 std::string role(const std::string& name) {
-    return name == "PUBLIC" ? std::string("public") : qail_ident(name);
+    if (name == "PUBLIC") {
+        return "public";
+    }
+    return to_lower(name) == "public" ? double_quoted(name) : qail_ident(name);
 }
 
 std::string quoted_value(std::string_view text, bool allow_dot) {
