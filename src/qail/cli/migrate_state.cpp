@@ -9,6 +9,7 @@
 #include <qail/cli/database_url.hpp>
 #include <qail/cli/migrate_commands.hpp>
 #include <qail/cli/runtime.hpp>
+#include <qail/cli/sources.hpp>
 #include <qail/exec/reset.hpp>
 #include <qail/exec/state.hpp>
 #include <qail/lang/schema_io.hpp>
@@ -52,17 +53,12 @@ std::pair<std::string, std::string> split_pair(const std::string& text, const ch
     return {text.substr(0, colons.front()), text.substr(colons.front() + 1)};
 }
 
-model::Schema load_state_side(const std::string& spec) {
-    if (spec == "_") {
-        return model::Schema{};
+model::Schema load_state_side(const Runtime& rt, const std::string& spec) {
+    Side side = load_side(spec);
+    for (const introspect::Unmanaged& u : side.unmanaged) {
+        *rt.err << fmt::format("warning: unmanaged: {} {} (in {})\n", u.kind, u.name, side.label);
     }
-    if (looks_like_database_url(spec)) {
-        throw UsageError(fmt::format(
-            "'{}': migrate up/down compare two schema files; pass the database as the URL "
-            "argument",
-            redact(spec)));
-    }
-    return lang::load_schema(spec);
+    return std::move(side.schema);
 }
 
 exec::Output output_of(const Runtime& rt) {
@@ -75,8 +71,8 @@ void run_migrate_state(Runtime& rt, const StateOptions& options) {
     auto [from_spec, to_spec] =
         split_pair(options.diff, options.up ? "old.qail:new.qail" : "new.qail:old.qail");
     exec::StateRequest request;
-    request.from = load_state_side(from_spec);
-    request.to = load_state_side(to_spec);
+    request.from = load_state_side(rt, from_spec);
+    request.to = load_state_side(rt, to_spec);
     request.from_label = from_spec;
     request.to_label = to_spec;
     request.down = !options.up;
@@ -112,6 +108,7 @@ void run_migrate_reset(Runtime& rt, const ResetOptions& options) {
     request.label = options.schema;
     request.wait_for_lock = options.db.wait_for_lock;
     request.settings.qail_version = QAIL_VERSION;
+    request.introspect = [](pg::Connection& c) { return introspect_live(c); };
     DatabaseTarget target = resolve_database(options.db.url_positional, options.db.url);
     pg::Connection conn = pg::Connection::open(target.conninfo);
     exec::reset_database(conn, request, output_of(rt));

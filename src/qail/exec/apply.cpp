@@ -361,9 +361,10 @@ ApplySummary apply_migrations(pg::Connection& conn, const ApplyRequest& request,
     }
     summary.duration_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-    *output.err << fmt::format("{}✓ {} migration file{} applied{} ({} steps, {}){}\n",
+    *output.err << fmt::format("{}✓ {} migration file{} applied{} ({} step{}, {}){}\n",
                                style.green(), summary.files, summary.files == 1 ? "" : "s", scope,
-                               summary.steps, format_duration(summary.duration_ms), style.reset());
+                               summary.steps, summary.steps == 1 ? "" : "s",
+                               format_duration(summary.duration_ms), style.reset());
     return summary;
 }
 

@@ -80,7 +80,9 @@ BackfillResult run_backfill(pg::Connection& conn, const BackfillSpec& spec, long
     std::vector<std::string> as_text;
     for (const KeyColumn& k : keys) {
         names.push_back(sql::quote_ident(k.name));
-        as_text.push_back(sql::quote_ident(k.name) + "::text");
+        // named apart from the columns, or ORDER BY would sort the text
+        as_text.push_back(fmt::format("{}::text AS qail_key_{}", sql::quote_ident(k.name),
+                                      as_text.size()));
     }
     std::string key_tuple = "(" + join(names, ", ") + ")";
     std::string order = join(names, ", ");

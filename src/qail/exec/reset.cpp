@@ -27,7 +27,10 @@ ResetSummary reset_database(pg::Connection& conn, const ResetRequest& request,
     history.ensure();
     prepare_session(conn, request.settings);
 
-    introspect::Result live = introspect::introspect(conn);
+    if (!request.introspect) {
+        throw InternalError("reset_database needs an introspection entry point");
+    }
+    introspect::Result live = request.introspect(conn);
     for (const introspect::Unmanaged& u : live.unmanaged) {
         *output.err << fmt::format("warning: unmanaged: {} {}{} (left in place)\n", u.kind, u.name,
                                    u.reason.empty() ? std::string() : " - " + u.reason);

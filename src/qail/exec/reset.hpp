@@ -4,10 +4,12 @@
 // first, so tables go in foreign-key order), clear _qail_migrations, and
 // create the schema. Any failure rolls all three phases back.
 
+#include <functional>
 #include <string>
 
 #include <qail/exec/output.hpp>
 #include <qail/exec/runner.hpp>
+#include <qail/introspect/introspect.hpp>
 #include <qail/model/schema.hpp>
 #include <qail/pg/connection.hpp>
 
@@ -18,6 +20,9 @@ struct ResetRequest {
     std::string label; ///< the schema file, for messages and the history row
     bool wait_for_lock = false;
     RunSettings settings;
+    /// Reads the live database (introspect::introspect; the CLI passes its
+    /// own entry point).
+    std::function<introspect::Result(pg::Connection&)> introspect;
 };
 
 struct ResetSummary {
