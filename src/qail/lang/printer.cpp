@@ -146,10 +146,26 @@ NameMap decide_names(const model::Schema& s) {
         flags[t.name] = std::move(f);
     }
     for (int round = 0; round < 64; ++round) {
+        // Only what naming looks at: relation names, column names and types
+        // (serial sequences, checks' columns), and the constraints.
         model::Schema probe;
-        probe.indexes = s.indexes;
-        probe.views = s.views;
-        probe.sequences = s.sequences;
+        probe.indexes.reserve(s.indexes.size());
+        for (const model::Index& i : s.indexes) {
+            model::Index light;
+            light.name = i.name;
+            light.table = i.table;
+            probe.indexes.push_back(std::move(light));
+        }
+        for (const model::View& v : s.views) {
+            model::View light;
+            light.name = v.name;
+            probe.views.push_back(std::move(light));
+        }
+        for (const model::Sequence& q : s.sequences) {
+            model::Sequence light;
+            light.name = q.name;
+            probe.sequences.push_back(std::move(light));
+        }
         struct Orders {
             std::vector<size_t> uniques, fks, checks;
         };
@@ -161,7 +177,13 @@ NameMap decide_names(const model::Schema& s) {
             Placement p = place(t, f);
             model::Table copy;
             copy.name = t.name;
-            copy.columns = t.columns;
+            copy.columns.reserve(t.columns.size());
+            for (const model::Column& c : t.columns) {
+                model::Column light;
+                light.name = c.name;
+                light.type = c.type;
+                copy.columns.push_back(std::move(light));
+            }
             copy.primary_key = t.primary_key;
             if (copy.primary_key && !f.pk) {
                 copy.primary_key->name.clear();
