@@ -368,7 +368,7 @@ private:
     void tables();
     void table(const model::Table& a, const model::Table& b);
     bool same_column(const model::Column& a, const model::Column& b) const;
-    bool same_index(model::Index a, model::Index b) const;
+    bool same_index(const model::Index& a, const model::Index& b) const;
     bool same_view(const model::View& a, const model::View& b) const;
     bool same_function(const model::Function& a, const model::Function& b) const;
     bool drop_confirmed(const QualifiedName& table, const std::string& column) const;
@@ -404,7 +404,15 @@ bool Differ::same_column(const model::Column& a, const model::Column& b) const {
            a.collation == b.collation && a.storage == b.storage && a.compression == b.compression;
 }
 
-bool Differ::same_index(model::Index a, model::Index b) const {
+bool Differ::same_index(const model::Index& x, const model::Index& y) const {
+    if (x.name == y.name && x == y) {
+        return true;
+    }
+    if (x.table != y.table || x.unique != y.unique || x.elements.size() != y.elements.size()) {
+        return false;
+    }
+    model::Index a = x;
+    model::Index b = y;
     if (m_loose) {
         for (size_t i = 0; i < a.elements.size() && i < b.elements.size(); ++i) {
             if (a.elements[i].is_expression && b.elements[i].is_expression &&
@@ -452,11 +460,9 @@ bool Differ::same_function(const model::Function& a, const model::Function& b) c
 void Differ::table(const model::Table& a, const model::Table& b) {
     const QualifiedName& tn = b.name;
     // whole-table properties
-    model::Table pa = a;
-    model::Table pb = b;
-    bool props_differ = pa.partition_by != pb.partition_by || pa.partition_of != pb.partition_of ||
-                        pa.unlogged != pb.unlogged || pa.rls_enabled != pb.rls_enabled ||
-                        pa.rls_forced != pb.rls_forced || pa.options != pb.options;
+    bool props_differ = a.partition_by != b.partition_by || a.partition_of != b.partition_of ||
+                        a.unlogged != b.unlogged || a.rls_enabled != b.rls_enabled ||
+                        a.rls_forced != b.rls_forced || a.options != b.options;
     if (props_differ) {
         add(Action::alter, What::table, &a, &b, tn);
     }
@@ -698,12 +704,22 @@ void Differ::run() {
 
 Result diff(const model::Schema& from, const model::Schema& to, const Options& options) {
     Result result;
-    result.renamed_from = from;
-    result.renamed_from.renames.clear();
-    result.renamed_from.transforms.clear();
-    result.renamed_from.drops.clear();
-    result.renames = apply_renames(result.renamed_from, to);
-    Differ differ(result.renamed_from, to, options, result);
+    bool any_rename = false;
+    for (const model::RenameHint& h : to.renames) {
+        any_rename = any_rename || (h.target == model::RenameHint::Target::column
+                                        ? from.find_table(h.from) != nullptr ||
+                                              from.find_table(h.to) != nullptr
+                                        : true);
+    }
+    if (any_rename) {
+        auto copy = std::make_shared<model::Schema>(model::without_hints(from));
+        result.renames = apply_renames(*copy, to);
+        result.renamed_from = std::move(copy);
+    } else {
+        // no copy: an alias of the caller's schema that owns nothing
+        result.renamed_from = std::shared_ptr<const model::Schema>(&from, [](const model::Schema*) {});
+    }
+    Differ differ(*result.renamed_from, to, options, result);
     differ.run();
     return result;
 }

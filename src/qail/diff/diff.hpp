@@ -3,6 +3,7 @@
 // intent the hints express (renames, transforms, confirmed drops). Pure: no
 // SQL ordering, no database. plan/ turns the changes into ordered SQL steps.
 
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -68,9 +69,9 @@ struct Options {
 };
 
 struct Result {
-    /// `from` with the hinted renames applied: the object pointers in `from`
-    /// of every change point into it.
-    model::Schema renamed_from;
+    /// `from` with the hinted renames applied (the input itself when no rename
+    /// applies, not a copy): the `from` pointers of every change point into it.
+    std::shared_ptr<const model::Schema> renamed_from;
     /// Renames first (tables, then columns, then other renames), then every
     /// other change in model order (no dependency order: plan/ sorts).
     std::vector<Change> changes;
@@ -86,7 +87,7 @@ struct Result {
 
 /// Diffs two normalised schemas. `to`'s hints drive renames, transforms and
 /// confirmations. The returned changes point into `result.renamed_from` and
-/// into `to`, which must outlive the result.
+/// into `to`; `from` and `to` must outlive the result.
 Result diff(const model::Schema& from, const model::Schema& to, const Options& options = {});
 
 /// Expression equality used by the diff (exact, or loose as in Options).

@@ -12,6 +12,7 @@
 #include <qail/model/naming.hpp>
 #include <qail/model/types.hpp>
 #include <qail/plan/ddl.hpp>
+#include <qail/sql/normalize.hpp>
 #include <qail/sql/quote.hpp>
 #include <qail/sql/text.hpp>
 
@@ -81,6 +82,11 @@ std::string qn_key(const QualifiedName& n) {
 std::string rel_key(const QualifiedName& n) {
     return "r:" + qn_key(n);
 }
+/// Provided by every step that alters an existing table; what reads the table's
+/// shape (views, policies) waits for them. Creation is rel_key.
+std::string alter_key(const QualifiedName& n) {
+    return "a:" + qn_key(n);
+}
 std::string type_key(const QualifiedName& n) {
     return "t:" + qn_key(n);
 }
@@ -111,7 +117,8 @@ struct Node {
 
 // Names an expression or query mentions, as dependency keys of every kind
 // (only keys some step provides matter).
-void add_text_requires(std::vector<std::string>& keys, std::string_view text) {
+void add_text_requires(std::vector<std::string>& keys, std::string_view text,
+                       bool reads_shape = false) {
     for (const sql::NameRef& ref : sql::referenced_names(text)) {
         QualifiedName n{ref.schema.empty() ? std::string(model::k_default_schema) : ref.schema,
                         ref.name};
@@ -120,6 +127,9 @@ void add_text_requires(std::vector<std::string>& keys, std::string_view text) {
         } else {
             keys.push_back(rel_key(n));
             keys.push_back(type_key(n));
+            if (reads_shape) {
+                keys.push_back(alter_key(n));
+            }
         }
     }
 }
@@ -134,7 +144,7 @@ void add_type_requires(std::vector<std::string>& keys, const std::string& type_t
 class Builder {
 public:
     Builder(const diff::Result& result, const model::Schema& to, const BuildOptions& options)
-        : m_result(result), m_from(result.renamed_from), m_to(to), m_options(options) {}
+        : m_result(result), m_from(*result.renamed_from), m_to(to), m_options(options) {}
 
     Plan run();
 
@@ -165,7 +175,7 @@ private:
         if (!is_new_table(table)) {
             node.step.locked_relation = table;
         }
-        node.provides.push_back(rel_key(table));
+        node.provides.push_back(alter_key(table));
         node.requires_.push_back(rel_key(table));
         node.requires_.push_back(schema_key(table.schema));
     }
@@ -236,6 +246,26 @@ private:
     /// Columns whose type changes or that are dropped: "schema.table.col".
     std::set<std::pair<QualifiedName, std::string>> m_invalidated_columns;
     std::set<std::pair<QualifiedName, std::string>> m_recreate_fks;
+    /// Columns dropped from tables that stay: PostgreSQL drops the indexes and
+    /// constraints on them itself.
+    std::set<std::pair<QualifiedName, std::string>> m_dropped_columns;
+    bool goes_with_dropped_column(const QualifiedName& table,
+                                  const std::vector<std::string>& columns) const {
+        return std::any_of(columns.begin(), columns.end(), [&](const std::string& c) {
+            return m_dropped_columns.count({table, c}) > 0;
+        });
+    }
+    std::vector<std::string> table_columns(const QualifiedName& table) const {
+        std::vector<std::string> names;
+        for (const model::Schema* s : {&m_from, &m_to}) {
+            if (const model::Table* t = s->find_table(table)) {
+                for (const auto& c : t->columns) {
+                    names.push_back(c.name);
+                }
+            }
+        }
+        return names;
+    }
     bool m_functions_created = false;
 };
 
@@ -340,6 +370,26 @@ std::string default_storage(const std::string& canonical) {
         return "extended";
     }
     return k_plain.count(t) ? "plain" : "extended";
+}
+
+// CREATE OR REPLACE VIEW works when the new query keeps the old columns (same
+// names and expressions, in order) and only adds columns after them; the
+// options stay. Otherwise the view is dropped and recreated with its dependents.
+bool view_replaceable(const model::View& a, const model::View& b) {
+    if (a.materialized || b.materialized) {
+        return false;
+    }
+    model::View x = a;
+    x.definition = b.definition;
+    if (!(x == b)) {
+        return false;
+    }
+    auto ca = sql::select_columns(a.definition);
+    auto cb = sql::select_columns(b.definition);
+    if (!ca || !cb || cb->size() < ca->size()) {
+        return false;
+    }
+    return std::equal(ca->begin(), ca->end(), cb->begin());
 }
 
 std::string to_upper(std::string s) {
@@ -1515,7 +1565,7 @@ void Builder::add_check(const QualifiedName& table, const model::CheckConstraint
     n.provides.push_back(con_key(table, c.name));
     add_text_requires(n.requires_, c.expression);
     std::erase(n.requires_, type_key(table));
-    for (const auto& col : model::referenced_columns(c.expression, {})) {
+    for (const auto& col : model::referenced_columns(c.expression, table_columns(table))) {
         n.requires_.push_back(col_key(table, col));
     }
     n.step.inverse_sql = alter + " DROP CONSTRAINT " + quote_ident(c.name);
@@ -1589,7 +1639,7 @@ void Builder::constraint(const Change& c) {
             rename(a->name, b->name);
             return;
         }
-        if (a != nullptr) {
+        if (a != nullptr && !(b == nullptr && goes_with_dropped_column(table, a->columns))) {
             drop_constraint(table, a->name, a->columns, drop_phase, rank::drop_constraint);
             m_nodes.back().drops.push_back(uniq_key(table));
         }
@@ -1606,7 +1656,7 @@ void Builder::constraint(const Change& c) {
             rename(a->name, b->name);
             return;
         }
-        if (a != nullptr) {
+        if (a != nullptr && !(b == nullptr && goes_with_dropped_column(table, a->columns))) {
             drop_constraint(table, a->name, a->columns, drop_phase, rank::drop_constraint);
             m_nodes.back().drops.push_back(uniq_key(table));
         }
@@ -1624,8 +1674,11 @@ void Builder::constraint(const Change& c) {
             return;
         }
         if (a != nullptr) {
-            drop_constraint(table, a->name, model::referenced_columns(a->expression, {}),
-                            drop_phase, rank::drop_constraint);
+            std::vector<std::string> names = table_columns(table);
+            std::vector<std::string> cols = model::referenced_columns(a->expression, names);
+            if (!(b == nullptr && goes_with_dropped_column(table, cols))) {
+                drop_constraint(table, a->name, cols, drop_phase, rank::drop_constraint);
+            }
         }
         if (b != nullptr) {
             add_check(table, *b);
@@ -1639,7 +1692,7 @@ void Builder::constraint(const Change& c) {
             rename(a->name, b->name);
             return;
         }
-        if (a != nullptr) {
+        if (a != nullptr && !(b == nullptr && goes_with_dropped_column(table, a->columns))) {
             drop_constraint(table, a->name, a->columns, drop_phase, rank::drop_fk, a->ref_table);
         }
         if (b != nullptr) {
@@ -1661,7 +1714,9 @@ void Builder::constraint(const Change& c) {
                     cols.push_back(e.element.key);
                 }
             }
-            drop_constraint(table, a->name, cols, drop_phase, rank::drop_constraint);
+            if (!(b == nullptr && goes_with_dropped_column(table, cols))) {
+                drop_constraint(table, a->name, cols, drop_phase, rank::drop_constraint);
+            }
         }
         if (b != nullptr) {
             Node& n = add(StepKind::add_constraint, rank::add_constraint, Phase::expand,
@@ -1765,6 +1820,21 @@ void Builder::index(const Change& c) {
                              quote_ident(a->name.name);
         return;
     }
+    if (a != nullptr && b == nullptr) {
+        std::vector<std::string> cols = a->include;
+        for (const auto& e : a->elements) {
+            if (!e.is_expression) {
+                cols.push_back(e.key);
+            } else {
+                for (const auto& ref : sql::referenced_names(e.key)) {
+                    cols.push_back(ref.name);
+                }
+            }
+        }
+        if (goes_with_dropped_column(a->table, cols)) {
+            return; // DROP COLUMN takes the index with it
+        }
+    }
     if (a != nullptr && !is_dropped_table(a->table) && m_from.find_view(a->table) == nullptr) {
         drop_index(*a, c.action == Action::drop ? Phase::contract : Phase::expand);
     } else if (a != nullptr && m_from.find_view(a->table) != nullptr &&
@@ -1787,7 +1857,7 @@ void Builder::create_view(const model::View& v) {
                   ddl::create_view(v, false));
     n.provides = {rel_key(v.name), type_key(v.name)};
     n.requires_ = {schema_key(v.name.schema)};
-    add_text_requires(n.requires_, v.definition);
+    add_text_requires(n.requires_, v.definition, true);
     std::erase(n.requires_, rel_key(v.name));
     std::erase(n.requires_, type_key(v.name));
     n.step.inverse_sql = ddl::drop_view(v);
@@ -1837,10 +1907,22 @@ void Builder::view(const Change& c) {
         create_view(*b);
     } else if (c.action == Action::drop) {
         drop_view(*a, Phase::contract);
+    } else if (m_recreate_views.count(b->name)) {
+        return; // dropped and recreated with the views it depends on (run())
+    } else if (view_replaceable(*a, *b)) {
+        Node& n = add(StepKind::replace_view, rank::create_view, Phase::expand,
+                      target_of(model::ObjectKind::view, b->name), ddl::create_view(*b, true));
+        n.provides = {rel_key(b->name), type_key(b->name)};
+        n.requires_ = {schema_key(b->name.schema)};
+        add_text_requires(n.requires_, b->definition, true);
+        std::erase(n.requires_, rel_key(b->name));
+        std::erase(n.requires_, type_key(b->name));
+        n.step.lock = LockLevel::access_exclusive;
+        n.step.reason = "same columns first: replaced in place";
+        n.step.inverse_sql = ddl::create_view(*a, true);
     } else {
-        // a plain view whose new query keeps the old columns first could be replaced in
-        // place; the model does not know the column lists, so drop and recreate (with
-        // every view that reads it: see recreate_dependents)
+        // the columns change: drop and recreate, with every view that reads it
+        // (see recreate_dependents)
         drop_view(*a, Phase::expand);
         create_view(*b);
     }
@@ -1919,10 +2001,10 @@ void Builder::create_policy(const model::Policy& p) {
                   target_of(model::ObjectKind::policy, p.table, p.name), ddl::create_policy(p));
     on_table(n, p.table, LockLevel::access_exclusive);
     if (p.using_expr) {
-        add_text_requires(n.requires_, *p.using_expr);
+        add_text_requires(n.requires_, *p.using_expr, true);
     }
     if (p.check_expr) {
-        add_text_requires(n.requires_, *p.check_expr);
+        add_text_requires(n.requires_, *p.check_expr, true);
     }
     n.provides = {"p:" + qn_key(p.table) + "." + p.name};
     n.step.risk = Risk::medium;
@@ -2255,7 +2337,8 @@ void Builder::recreate_dependents() {
         }
     }
     for (const auto& c : m_result.changes) {
-        if (c.what == What::view && c.action == Action::alter) {
+        if (c.what == What::view && c.action == Action::alter &&
+            !view_replaceable(*c.from_as<model::View>(), *c.to_as<model::View>())) {
             dirty.insert(c.from_as<model::View>()->name);
         }
         if (c.what == What::function && c.action == Action::alter) {
@@ -2299,7 +2382,14 @@ void Builder::recreate_dependents() {
                 changed = true;
             }
         }
-        if (changed) {
+        bool replaceable = false;
+        for (const auto& c : m_result.changes) {
+            if (c.what == What::view && c.action == Action::alter &&
+                c.from_as<model::View>()->name == name) {
+                replaceable = view_replaceable(*c.from_as<model::View>(), *c.to_as<model::View>());
+            }
+        }
+        if (changed && !replaceable) {
             m_changed_views.insert(name);
         } else if (!gone) {
             m_recreate_views.insert(name);
@@ -2469,6 +2559,7 @@ Plan Builder::run() {
         }
         if (c.what == What::column && (c.action == Action::drop)) {
             m_invalidated_columns.insert({c.table, c.from_as<model::Column>()->name});
+            m_dropped_columns.insert({c.table, c.from_as<model::Column>()->name});
         }
         if (c.what == What::column && c.action == Action::alter) {
             const auto* a = c.from_as<model::Column>();

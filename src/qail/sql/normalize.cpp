@@ -1,5 +1,6 @@
 #include "normalize.hpp"
 
+#include <nlohmann/json.hpp>
 #include <pg_query.h>
 
 #include <string>
@@ -52,6 +53,57 @@ std::optional<std::string> expression_key(std::string_view expression) {
 
 std::optional<std::string> statement_key(std::string_view statement) {
     return parse_key(std::string(statement));
+}
+
+std::optional<std::vector<SelectColumn>> select_columns(std::string_view query) {
+    std::string text(query);
+    PgQueryParseResult result = pg_query_parse(text.c_str());
+    std::optional<std::vector<SelectColumn>> out;
+    if (result.error == nullptr && result.parse_tree != nullptr) {
+        try {
+            nlohmann::json tree = nlohmann::json::parse(strip_locations(result.parse_tree));
+            const auto& stmts = tree.at("stmts");
+            if (stmts.size() == 1 && stmts[0].at("stmt").contains("SelectStmt")) {
+                const auto& select = stmts[0]["stmt"]["SelectStmt"];
+                if (select.contains("targetList") && select.value("op", "SETOP_NONE") == "SETOP_NONE") {
+                    std::vector<SelectColumn> columns;
+                    for (const auto& item : select["targetList"]) {
+                        const auto& target = item.at("ResTarget");
+                        SelectColumn c;
+                        const auto& val = target.at("val");
+                        if (target.contains("name")) {
+                            c.name = target["name"].get<std::string>();
+                        } else if (val.contains("ColumnRef")) {
+                            const auto& fields = val["ColumnRef"].at("fields");
+                            const auto& last = fields.back();
+                            c.name = last.contains("String") ? last["String"].value("sval", "")
+                                                             : "*";
+                        } else if (val.contains("FuncCall")) {
+                            const auto& names = val["FuncCall"].at("funcname");
+                            c.name = names.back().contains("String")
+                                         ? names.back()["String"].value("sval", "")
+                                         : "?column?";
+                        } else {
+                            c.name = "?column?";
+                        }
+                        if (c.name == "*") {
+                            columns.clear();
+                            break; // a star: the columns are not known from the text
+                        }
+                        c.expression_key = val.dump();
+                        columns.push_back(std::move(c));
+                    }
+                    if (!columns.empty()) {
+                        out = std::move(columns);
+                    }
+                }
+            }
+        } catch (const nlohmann::json::exception&) {
+            out.reset();
+        }
+    }
+    pg_query_free_parse_result(result);
+    return out;
 }
 
 std::vector<std::string> split_statements(std::string_view script) {
