@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -105,6 +106,11 @@ std::string lower_ascii(std::string_view text) {
     return out;
 }
 
+struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
 struct ParseFailure {
     size_t at;
     size_t length;
@@ -132,6 +138,8 @@ struct StatementParser::Impl {
     std::vector<std::string> pending;  // comment lines waiting for their statement
     std::vector<std::string> stray;    // comments met inside a statement
     bool too_many = false;
+    // canonical_type() of type texts seen before (types repeat a lot)
+    std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> type_cache;
 
     Impl(const SourceText& source, ParseHooks h)
         : src(source), text(source.text()), hooks(std::move(h)) {}
@@ -756,7 +764,15 @@ struct StatementParser::Impl {
             pos = save;
             break;
         }
-        return model::canonical_type(text.substr(start, pos - start));
+        std::string_view raw = text.substr(start, pos - start);
+        if (auto it = type_cache.find(raw); it != type_cache.end()) {
+            return it->second;
+        }
+        std::string canonical = model::canonical_type(raw);
+        if (type_cache.size() < 4096) {
+            type_cache.emplace(std::string(raw), canonical);
+        }
+        return canonical;
     }
 
     // ---- statements -------------------------------------------------------
