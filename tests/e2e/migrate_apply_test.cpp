@@ -270,6 +270,28 @@ TEST(MigrateApply, ChunkedBackfillByCompositeKey) {
     EXPECT_EQ(db.scalar("SELECT count(*) FROM readings WHERE scaled = raw * 10"), "24");
 }
 
+TEST(MigrateApply, LockTimeoutIsRetriedWithBackoff) {
+    require_server();
+    TempDatabase db;
+    db.exec(k_users);
+    Project p(db);
+    p.write("deltas/001_note.up.qail", "alter users add note:text:nullable\n");
+    p.write("deltas/001_note.down.qail", "drop users.note confirm\n");
+    pg::Connection blocker = db.connect();
+    blocker.exec("BEGIN");
+    blocker.exec("LOCK TABLE users IN ACCESS SHARE MODE");
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        blocker.exec("COMMIT");
+    });
+    RunResult r = p.qail({"migrate", "apply", "--lock-timeout", "0.3"});
+    release.join();
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("lock timeout"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("retry 2/5 in 500 ms"), std::string::npos) << r.err;
+    EXPECT_EQ(history(db).size(), 1u);
+}
+
 TEST(MigrateNew, WritesACommentedFolderThatApplies) {
     require_server();
     TempDatabase db;

@@ -46,7 +46,9 @@ TEST(MigrateState, UpWithTheSeedRenameKeepsTheData) {
               "t");
     std::vector<std::string> rows = history(db);
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_NE(rows[1].find("_up|all|applied|"), std::string::npos) << rows[1];
+    // <YYYYMMDDHHMMSS>_up (with _2, _3 ... when two land in one second)
+    EXPECT_EQ(rows[1].substr(14, 3), "_up") << rows[1];
+    EXPECT_NE(rows[1].find("|all|applied|"), std::string::npos) << rows[1];
     EXPECT_EQ(db.scalar("SELECT name FROM _qail_migrations ORDER BY id DESC LIMIT 1"),
               "up v1.qail -> v2.qail");
 
@@ -82,7 +84,8 @@ TEST(MigrateState, DownRefusesUnconfirmedDropsUntilAllowed) {
     EXPECT_EQ(db.scalar("SELECT username FROM users"), "ada");
     std::vector<std::string> rows = history(db);
     ASSERT_EQ(rows.size(), 3u);
-    EXPECT_NE(rows[2].find("_down|all|applied|"), std::string::npos) << rows[2];
+    EXPECT_EQ(rows[2].substr(14, 5), "_down") << rows[2];
+    EXPECT_NE(rows[2].find("|all|applied|"), std::string::npos) << rows[2];
 
     // --yes runs unconfirmed drops too
     p.write("v0.qail", "table users {\n  id serial primary_key\n}\n");
