@@ -703,6 +703,30 @@ TEST(LangParser, StatementsInOrder) {
     EXPECT_TRUE(std::holds_alternative<model::RenameHint>(statements[2]));
 }
 
+TEST(LangParser, ColumnLineForAlterStatements) {
+    std::string text = "alter users add email text not_null unique references accounts(id)\n";
+    SourceText source(text, "delta.qail");
+    model::Table table;
+    table.name = model::qualified("users");
+    size_t end = StatementParser::parse_column_line(source, text.find("email"), table);
+    EXPECT_EQ(end, text.size());
+    ASSERT_EQ(table.columns.size(), 1u);
+    EXPECT_EQ(table.columns[0].name, "email");
+    EXPECT_TRUE(table.columns[0].not_null);
+    EXPECT_EQ(table.uniques.size(), 1u);
+    EXPECT_EQ(table.foreign_keys.size(), 1u);
+    std::string bad = "alter users add email text not_nul\n";
+    SourceText bad_source(bad, "delta.qail");
+    try {
+        StatementParser::parse_column_line(bad_source, bad.find("email"), table);
+        FAIL();
+    } catch (const InputError& e) {
+        EXPECT_NE(e.render().find("delta.qail:1:28: error: unknown column option 'not_nul'"),
+                  std::string::npos)
+            << e.render();
+    }
+}
+
 TEST(LangParser, HookParsesUnknownStatements) {
     std::string text = "sql $$ select 1 $$\ntable t {\n  a integer\n}\n";
     SourceText source(text, "delta.qail");

@@ -3505,6 +3505,28 @@ const std::vector<std::string>& StatementParser::closing_comments() const {
     return m_impl->closing;
 }
 
+size_t StatementParser::parse_column_line(const SourceText& source, size_t position,
+                                          model::Table& table) {
+    Impl impl(source, {});
+    impl.pos = position;
+    Impl::TableState state;
+    if (table.primary_key) {
+        state.table_pk = true;
+    }
+    try {
+        impl.column_line(table, state);
+    } catch (const ParseFailure& f) {
+        throw InputError(source.diagnostic(f.at, f.length, f.message, f.help));
+    }
+    if (!state.pk_columns.empty()) {
+        if (table.primary_key) {
+            throw InputError(source.diagnostic(position, 1, "a table has only one primary key"));
+        }
+        impl.finish_table(table, state);
+    }
+    return impl.pos;
+}
+
 std::vector<Statement> parse_statements(std::string_view text, const std::string& file_name) {
     if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
         SourceText source(text, file_name);
