@@ -146,6 +146,38 @@ TEST(LangErrors, DeeplyNestedParentheses) {
     EXPECT_NE(parse_error(index).find("error:"), std::string::npos);
 }
 
+TEST(LangErrors, PathologicalInputsStayFast) {
+    auto start = std::chrono::steady_clock::now();
+    std::string arrows;
+    for (int i = 0; i < 200000; ++i) {
+        arrows += "->";
+    }
+    // many arrows, none of them at the top level
+    EXPECT_NE(parse_error("transform '" + arrows + "' t.c\n").find("expected `transform"),
+              std::string::npos);
+    model::Schema s = parse_ok("table t {\n  c text\n}\ntransform '" + arrows + "' -> t.c\n");
+    EXPECT_EQ(s.transforms.size(), 1u);
+    // a body that uses many of the printer's own delimiters
+    std::string body;
+    for (int i = 0; i < 20000; ++i) {
+        body += "$q" + std::to_string(i) + "$ ";
+    }
+    model::Schema v;
+    model::View view;
+    view.name = model::qualified("v");
+    view.definition = "$$ $q$ " + body;
+    v.views.push_back(view);
+    EXPECT_TRUE(test::round_trips(v));
+    // deep brackets in every raw slot
+    std::string deep = std::string(100000, '(') + std::string(100000, ')');
+    EXPECT_EQ(parse_ok("table t {\n  a integer default " + deep + "\n}\n").tables.size(), 1u);
+    EXPECT_NE(parse_error("index i on t (" + std::string(100000, '(') + "\n").find("error:"),
+              std::string::npos);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(seconds, 10.0);
+}
+
 TEST(LangErrors, UnterminatedDollarQuotes) {
     EXPECT_NE(parse_error("function f() returns int language sql $$ select 1\n").find(
                   "1:39: error: unterminated the function body: no closing $$"),

@@ -223,6 +223,66 @@ table b {
     EXPECT_TRUE(round_trips(s));
 }
 
+TEST(LangParser, KeywordsAreColumnNamesWhereTheShapeSaysSo) {
+    model::Schema s = parse_ok(R"(
+table t {
+  type text
+  check text
+  unique boolean
+  exclude boolean
+  partition_by text
+  enable_rls boolean
+  constraint text not_null
+  index integer
+  primary_key text
+}
+)");
+    std::vector<std::string> names;
+    for (const auto& c : s.tables[0].columns) {
+        names.push_back(c.name);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"type", "check", "unique", "exclude",
+                                                "partition_by", "enable_rls", "constraint",
+                                                "index", "primary_key"}));
+    EXPECT_FALSE(s.tables[0].rls_enabled);
+    EXPECT_TRUE(round_trips(s));
+}
+
+TEST(LangParser, MultiLineParts) {
+    model::Schema s = parse_ok(R"(
+table t {
+  a integer check(a > 0 and
+                  a < 10) not_null
+  b integer default (1 +
+    2)
+}
+index i on t (
+  a,
+  -- the second one
+  b desc
+) where a > 1
+function f(
+  x integer,  # first
+  y integer default 2
+) returns integer
+  language sql
+  immutable
+  $$ select x + y $$
+trigger tg on t
+  after insert
+  execute f
+)");
+    const model::Table& t = s.tables[0];
+    EXPECT_EQ(t.checks[0].expression, "a > 0 and\n                  a < 10");
+    EXPECT_TRUE(t.columns[0].not_null);
+    EXPECT_EQ(t.columns[1].default_expr, "(1 +\n    2)");
+    EXPECT_EQ(s.indexes[0].elements.size(), 2u);
+    EXPECT_EQ(s.functions[0].args.size(), 2u);
+    EXPECT_EQ(s.functions[0].volatility, model::Volatility::immutable);
+    EXPECT_EQ(s.triggers.size(), 1u);
+    EXPECT_TRUE(round_trips(s));
+}
+
 TEST(LangParser, CompositePrimaryKeyFromColumns) {
     model::Schema s = parse_ok("table m {\n  a integer primary_key\n  b integer primary_key\n}\n");
     const model::Table& m = table(s, "m");
@@ -641,6 +701,30 @@ TEST(LangParser, StatementsInOrder) {
     EXPECT_TRUE(std::holds_alternative<model::DropHint>(statements[0]));
     EXPECT_TRUE(std::holds_alternative<model::Table>(statements[1]));
     EXPECT_TRUE(std::holds_alternative<model::RenameHint>(statements[2]));
+}
+
+TEST(LangParser, ColumnLineForAlterStatements) {
+    std::string text = "alter users add email text not_null unique references accounts(id)\n";
+    SourceText source(text, "delta.qail");
+    model::Table table;
+    table.name = model::qualified("users");
+    size_t end = StatementParser::parse_column_line(source, text.find("email"), table);
+    EXPECT_EQ(end, text.size());
+    ASSERT_EQ(table.columns.size(), 1u);
+    EXPECT_EQ(table.columns[0].name, "email");
+    EXPECT_TRUE(table.columns[0].not_null);
+    EXPECT_EQ(table.uniques.size(), 1u);
+    EXPECT_EQ(table.foreign_keys.size(), 1u);
+    std::string bad = "alter users add email text not_nul\n";
+    SourceText bad_source(bad, "delta.qail");
+    try {
+        StatementParser::parse_column_line(bad_source, bad.find("email"), table);
+        FAIL();
+    } catch (const InputError& e) {
+        EXPECT_NE(e.render().find("delta.qail:1:28: error: unknown column option 'not_nul'"),
+                  std::string::npos)
+            << e.render();
+    }
 }
 
 TEST(LangParser, HookParsesUnknownStatements) {

@@ -62,6 +62,16 @@ inline std::string describe_difference(const model::Schema& a, const model::Sche
             }
             cmp((t + "uniques").c_str(), x.uniques, y.uniques);
             cmp((t + "checks").c_str(), x.checks, y.checks);
+            if (!(x.checks == y.checks)) {
+                for (const auto& c : x.checks) {
+                    out += "    expected check " + c.name + ": " + c.expression +
+                           (c.no_inherit ? " no_inherit" : "") + (c.not_valid ? " not_valid" : "") + "\n";
+                }
+                for (const auto& c : y.checks) {
+                    out += "    got check " + c.name + ": " + c.expression +
+                           (c.no_inherit ? " no_inherit" : "") + (c.not_valid ? " not_valid" : "") + "\n";
+                }
+            }
             cmp((t + "foreign_keys").c_str(), x.foreign_keys, y.foreign_keys);
             cmp((t + "exclusions").c_str(), x.exclusions, y.exclusions);
             if (!(x.partition_by == y.partition_by) || !(x.partition_of == y.partition_of)) {

@@ -211,6 +211,25 @@ table t {
     EXPECT_FALSE(has(list, "vector"));
 }
 
+TEST(LangValidate, MisspeltColumnsInExpressions) {
+    auto list = problems(R"(
+table t {
+  quantity integer check(quantitty > 0)
+  price numeric check(price >= 0 and extract(year from now()) > 2000)
+  status text check(status = ANY (ARRAY['a'::text, 'b'::text]))
+  total numeric generated_stored(quantity * prise)
+  d date check(d > date '2020-01-01' and d::text <> '' and CAST(d AS text) <> 'x')
+  ts timestamptz check((ts AT TIME ZONE 'UTC') > '2020-01-01')
+  n text check(n COLLATE "C" > 'a' and lower(n) <> 'x' and t.n <> '')
+}
+index i on t (status) where stauts <> 'b'
+)");
+    EXPECT_TRUE(has(list, "the check mentions 'quantitty', which table 't' does not have"));
+    EXPECT_TRUE(has(list, "the generated column mentions 'prise'"));
+    EXPECT_TRUE(has(list, "the index predicate mentions 'stauts'"));
+    EXPECT_EQ(list.size(), 3u) << ::testing::PrintToString(list);
+}
+
 TEST(LangValidate, SchemasAndPartitions) {
     auto list = problems(R"(
 table billing.invoices {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -105,6 +106,11 @@ std::string lower_ascii(std::string_view text) {
     return out;
 }
 
+struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
 struct ParseFailure {
     size_t at;
     size_t length;
@@ -132,6 +138,8 @@ struct StatementParser::Impl {
     std::vector<std::string> pending;  // comment lines waiting for their statement
     std::vector<std::string> stray;    // comments met inside a statement
     bool too_many = false;
+    // canonical_type() of type texts seen before (types repeat a lot)
+    std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> type_cache;
 
     Impl(const SourceText& source, ParseHooks h)
         : src(source), text(source.text()), hooks(std::move(h)) {}
@@ -756,7 +764,15 @@ struct StatementParser::Impl {
             pos = save;
             break;
         }
-        return model::canonical_type(text.substr(start, pos - start));
+        std::string_view raw = text.substr(start, pos - start);
+        if (auto it = type_cache.find(raw); it != type_cache.end()) {
+            return it->second;
+        }
+        std::string canonical = model::canonical_type(raw);
+        if (type_cache.size() < 4096) {
+            type_cache.emplace(std::string(raw), canonical);
+        }
+        return canonical;
     }
 
     // ---- statements -------------------------------------------------------
@@ -1208,7 +1224,8 @@ struct StatementParser::Impl {
             t.options = storage_params();
             flag_line(t);
             return;
-        } else if (word == "partition_by" && !word_alone(word)) {
+        } else if (word == "partition_by" &&
+                   word_then_word(word, {"range", "list", "hash", "RANGE", "LIST", "HASH"})) {
             pos += word.size();
             if (t.partition_by) {
                 fail(start, word.size(), "partition_by is given twice");
@@ -3330,19 +3347,17 @@ struct StatementParser::Impl {
             if (!line.ok) {
                 fail(line.error_at, 1, fmt::format("unterminated {} in the transform", line.error));
             }
+            // the last top-level "->" of the line (the expression may use -> too)
             size_t arrow = std::string_view::npos;
-            size_t search_end = line.end;
-            while (search_end > expr_start) {
-                size_t candidate = text.substr(0, search_end).rfind("->");
-                if (candidate == std::string_view::npos || candidate < expr_start) {
+            ScanStops arrows;
+            arrows.arrow = true;
+            for (size_t p = expr_start; p < line.end;) {
+                ScanResult next = scan_sql(text.substr(0, line.end), p, arrows);
+                if (!next.ok || next.end >= line.end) {
                     break;
                 }
-                ScanResult before = scan_sql(text.substr(0, candidate), expr_start, stops);
-                if (before.ok && before.end == candidate) {
-                    arrow = candidate;
-                    break;
-                }
-                search_end = candidate;
+                arrow = next.end;
+                p = next.end + 2;
             }
             if (arrow == std::string_view::npos) {
                 fail(expr_start, line.end - expr_start,
@@ -3488,6 +3503,28 @@ const std::vector<std::string>& StatementParser::header_comments() const {
 
 const std::vector<std::string>& StatementParser::closing_comments() const {
     return m_impl->closing;
+}
+
+size_t StatementParser::parse_column_line(const SourceText& source, size_t position,
+                                          model::Table& table) {
+    Impl impl(source, {});
+    impl.pos = position;
+    Impl::TableState state;
+    if (table.primary_key) {
+        state.table_pk = true;
+    }
+    try {
+        impl.column_line(table, state);
+    } catch (const ParseFailure& f) {
+        throw InputError(source.diagnostic(f.at, f.length, f.message, f.help));
+    }
+    if (!state.pk_columns.empty()) {
+        if (table.primary_key) {
+            throw InputError(source.diagnostic(position, 1, "a table has only one primary key"));
+        }
+        impl.finish_table(table, state);
+    }
+    return impl.pos;
 }
 
 std::vector<Statement> parse_statements(std::string_view text, const std::string& file_name) {

@@ -131,6 +131,24 @@ std::vector<T> reorder(const std::vector<T>& items, const std::vector<std::vecto
 
 using NameMap = std::map<model::QualifiedName, NameFlags>;
 
+// Could normalize() have given this name: name1_name2_label, or with a
+// number after the label (label1, label2, ...), shortened to 63 bytes?
+bool plausible_default(const std::string& name, std::string_view name1, std::string_view name2,
+                       std::string_view label) {
+    if (name.empty() || name == model::make_object_name(name1, name2, label)) {
+        return true;
+    }
+    size_t digits = name.size();
+    while (digits > 0 && name[digits - 1] >= '0' && name[digits - 1] <= '9') {
+        --digits;
+    }
+    if (digits == name.size() || digits == 0) {
+        return false;
+    }
+    std::string numbered = std::string(label) + name.substr(digits);
+    return name == model::make_object_name(name1, name2, numbered);
+}
+
 // Decides which names to print by simulating the parser: drop the names we
 // would omit, lay the constraints out in print order, normalise, and keep
 // every name that does not come back unchanged. Omitting fewer names only
@@ -143,13 +161,46 @@ NameMap decide_names(const model::Schema& s) {
         f.checks.assign(t.checks.size(), false);
         f.fks.assign(t.foreign_keys.size(), false);
         f.exclusions.assign(t.exclusions.size(), false);
+        // A name that is not of the form PostgreSQL gives can never come back
+        // by itself: spell it out from the start.
+        if (t.primary_key) {
+            f.pk = !plausible_default(t.primary_key->name, t.name.name, "", "pkey");
+        }
+        for (size_t i = 0; i < t.uniques.size(); ++i) {
+            f.uniques[i] = !plausible_default(t.uniques[i].name, t.name.name,
+                                              model::name_addition(t.uniques[i].columns), "key");
+        }
+        for (size_t i = 0; i < t.foreign_keys.size(); ++i) {
+            f.fks[i] = !plausible_default(t.foreign_keys[i].name, t.name.name,
+                                          model::name_addition(t.foreign_keys[i].columns), "fkey");
+        }
+        for (size_t i = 0; i < t.checks.size(); ++i) {
+            f.checks[i] = !plausible_default(t.checks[i].name, t.name.name,
+                                             check_column(t, t.checks[i]), "check");
+        }
         flags[t.name] = std::move(f);
     }
-    for (int round = 0; round < 64; ++round) {
+    for (int round = 0; round < 24; ++round) {
+        // Only what naming looks at: relation names, column names and types
+        // (serial sequences, checks' columns), and the constraints.
         model::Schema probe;
-        probe.indexes = s.indexes;
-        probe.views = s.views;
-        probe.sequences = s.sequences;
+        probe.indexes.reserve(s.indexes.size());
+        for (const model::Index& i : s.indexes) {
+            model::Index light;
+            light.name = i.name;
+            light.table = i.table;
+            probe.indexes.push_back(std::move(light));
+        }
+        for (const model::View& v : s.views) {
+            model::View light;
+            light.name = v.name;
+            probe.views.push_back(std::move(light));
+        }
+        for (const model::Sequence& q : s.sequences) {
+            model::Sequence light;
+            light.name = q.name;
+            probe.sequences.push_back(std::move(light));
+        }
         struct Orders {
             std::vector<size_t> uniques, fks, checks;
         };
@@ -161,7 +212,13 @@ NameMap decide_names(const model::Schema& s) {
             Placement p = place(t, f);
             model::Table copy;
             copy.name = t.name;
-            copy.columns = t.columns;
+            copy.columns.reserve(t.columns.size());
+            for (const model::Column& c : t.columns) {
+                model::Column light;
+                light.name = c.name;
+                light.type = c.type;
+                copy.columns.push_back(std::move(light));
+            }
             copy.primary_key = t.primary_key;
             if (copy.primary_key && !f.pk) {
                 copy.primary_key->name.clear();
@@ -195,36 +252,71 @@ NameMap decide_names(const model::Schema& s) {
                 }
                 copy.exclusions[k].origin.line = static_cast<int>(k);
             }
+            copy.origin.line = static_cast<int>(orders.size());
             probe.tables.push_back(std::move(copy));
             orders.push_back(std::move(o));
         }
+        // Names are assigned table by table in this order: primary key,
+        // uniques, exclusions, checks, foreign keys (each in print order). Only
+        // the first wrong one of a table surely needs spelling out: the ones
+        // after it may merely have lost their name to it. The final rounds
+        // spell out every wrong one, so the loop always ends.
         model::normalize(probe);
         bool changed = false;
+        bool all_at_once = round >= 16;
         for (const model::Table& copy : probe.tables) {
             const model::Table* original = s.find_table(copy.name);
             if (original == nullptr) {
                 continue;
             }
             NameFlags& f = flags[copy.name];
+            struct Wrong {
+                int kind;     // assignment order of the kind
+                size_t order; // position in print order
+                std::vector<bool>* spell;
+                size_t index;
+            };
+            std::vector<Wrong> wrong;
             if (copy.primary_key && original->primary_key && !f.pk &&
                 copy.primary_key->name != original->primary_key->name) {
-                f.pk = true;
-                changed = true;
+                wrong.push_back(Wrong{0, 0, nullptr, 0});
             }
-            auto check = [&](const auto& copies, const auto& originals, std::vector<bool>& spell) {
+            auto check = [&](int kind, const auto& copies, const auto& originals,
+                             const std::vector<size_t>* print_order, std::vector<bool>& spell) {
                 for (const auto& c : copies) {
                     auto index = static_cast<size_t>(c.origin.line);
                     if (index < originals.size() && !spell[index] &&
                         c.name != originals[index].name) {
-                        spell[index] = true;
-                        changed = true;
+                        size_t position = index;
+                        if (print_order != nullptr) {
+                            position = static_cast<size_t>(
+                                std::find(print_order->begin(), print_order->end(), index) -
+                                print_order->begin());
+                        }
+                        wrong.push_back(Wrong{kind, position, &spell, index});
                     }
                 }
             };
-            check(copy.uniques, original->uniques, f.uniques);
-            check(copy.foreign_keys, original->foreign_keys, f.fks);
-            check(copy.checks, original->checks, f.checks);
-            check(copy.exclusions, original->exclusions, f.exclusions);
+            const Orders& o = orders[static_cast<size_t>(copy.origin.line)];
+            check(1, copy.uniques, original->uniques, &o.uniques, f.uniques);
+            check(2, copy.exclusions, original->exclusions, nullptr, f.exclusions);
+            check(3, copy.checks, original->checks, &o.checks, f.checks);
+            check(4, copy.foreign_keys, original->foreign_keys, &o.fks, f.fks);
+            if (wrong.empty()) {
+                continue;
+            }
+            changed = true;
+            std::sort(wrong.begin(), wrong.end(), [](const Wrong& a, const Wrong& b) {
+                return std::tie(a.kind, a.order) < std::tie(b.kind, b.order);
+            });
+            size_t count = all_at_once ? wrong.size() : 1;
+            for (size_t k = 0; k < count; ++k) {
+                if (wrong[k].spell == nullptr) {
+                    f.pk = true;
+                } else {
+                    (*wrong[k].spell)[wrong[k].index] = true;
+                }
+            }
         }
         if (!changed) {
             break;

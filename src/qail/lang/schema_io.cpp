@@ -154,6 +154,24 @@ void finish_schema(model::Schema& s) {
             return std::make_tuple(r.object, r.grantee);
         });
     }
+    // Sorted first: normalize() resolves `references t` through a binary
+    // search, and default names are then chosen in name order whatever the
+    // order of declaration (or of modules) was.
+    if (!std::is_sorted(s.tables.begin(), s.tables.end(),
+                        [](const model::Table& a, const model::Table& b) { return a.name < b.name; })) {
+        std::vector<size_t> order(s.tables.size());
+        for (size_t i = 0; i < order.size(); ++i) {
+            order[i] = i;
+        }
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return s.tables[a].name < s.tables[b].name; });
+        std::vector<model::Table> sorted;
+        sorted.reserve(s.tables.size());
+        for (size_t i : order) {
+            sorted.push_back(std::move(s.tables[i]));
+        }
+        s.tables = std::move(sorted);
+    }
     model::normalize(s);
 }
 

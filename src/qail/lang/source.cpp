@@ -24,7 +24,18 @@ SourceText::SourceText(std::string_view text, std::string file)
 }
 
 int SourceText::line_of(size_t offset) const {
+    // Most lookups are at or a little after the previous one: try that first.
+    size_t last = m_last_line;
+    if (last < m_line_starts.size() && m_line_starts[last] <= offset) {
+        for (size_t i = last; i < m_line_starts.size() && i < last + 8; ++i) {
+            if (i + 1 == m_line_starts.size() || m_line_starts[i + 1] > offset) {
+                m_last_line = i;
+                return static_cast<int>(i + 1);
+            }
+        }
+    }
     auto it = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), offset);
+    m_last_line = static_cast<size_t>(it - m_line_starts.begin()) - 1;
     return static_cast<int>(it - m_line_starts.begin());
 }
 

@@ -38,6 +38,7 @@ private:
     std::string_view m_text;
     std::string m_file;
     std::vector<size_t> m_line_starts;
+    mutable size_t m_last_line = 0; ///< index of the last line found (lookups mostly move forward)
 };
 
 /// The first byte offset at which `text` is not valid UTF-8, or npos.

@@ -69,6 +69,16 @@ public:
     /// Comment lines after the last statement.
     const std::vector<std::string>& closing_comments() const;
 
+    /// Parses one column definition as written inside a table block
+    /// (`email text not_null unique references users(id)`) starting at
+    /// `position`, up to the end of its line. The column is appended to
+    /// `table` and the constraints its options declare are added (unnamed
+    /// ones keep empty names); a `primary_key` option sets the table's
+    /// primary key. Returns the offset just past the line. Throws InputError
+    /// with the location of a problem. For delta files' `alter ... add` lines.
+    static size_t parse_column_line(const SourceText& source, size_t position,
+                                    model::Table& table);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -330,6 +331,10 @@ ScanResult scan_sql(std::string_view text, size_t pos, const ScanStops& stops) {
             ++i;
             continue;
         case '-':
+            if (depth == 0 && stops.arrow && i + 1 < n && text[i + 1] == '>') {
+                result.end = i;
+                return result;
+            }
             if (i + 1 < n && text[i + 1] == '-') {
                 if (depth == 0 && stops.line) {
                     result.end = i;
@@ -390,19 +395,43 @@ ScanResult scan_sql(std::string_view text, size_t pos, const ScanStops& stops) {
 }
 
 std::string dollar_delimiter(std::string_view body) {
+    // The delimiter must not occur in the body, nor be formed by the body's
+    // end and the closing delimiter ("x$" + "$$").
     auto fits = [&](const std::string& delim) {
-        std::string closing = std::string(body) + delim;
-        return closing.find(delim) == body.size();
+        if (body.find(delim) != std::string_view::npos) {
+            return false;
+        }
+        size_t tail = std::min(body.size(), delim.size() - 1);
+        std::string joint = std::string(body.substr(body.size() - tail)) + delim;
+        return joint.find(delim) == tail;
     };
-    std::string delim = "$$";
-    if (fits(delim)) {
-        return delim;
+    if (fits("$$")) {
+        return "$$";
     }
-    delim = "$q$";
-    for (int n = 1; !fits(delim); ++n) {
-        delim = "$q" + std::to_string(n) + "$";
+    // $q$, $q1$, $q2$, ...: skip the numbers the body uses (one pass).
+    std::set<size_t> used;
+    for (size_t at = body.find("$q"); at != std::string_view::npos; at = body.find("$q", at + 1)) {
+        size_t i = at + 2;
+        size_t value = 0;
+        bool digits = false;
+        while (i < body.size() && body[i] >= '0' && body[i] <= '9' && value < 1000000000) {
+            value = value * 10 + static_cast<size_t>(body[i] - '0');
+            digits = true;
+            ++i;
+        }
+        if (i < body.size() && body[i] == '$') {
+            used.insert(digits ? value : 0);
+        }
     }
-    return delim;
+    for (size_t n = 0;; ++n) {
+        if (used.count(n) > 0) {
+            continue;
+        }
+        std::string delim = n == 0 ? std::string("$q$") : "$q" + std::to_string(n) + "$";
+        if (fits(delim)) {
+            return delim;
+        }
+    }
 }
 
 bool is_qail_keyword(std::string_view word) {

@@ -33,6 +33,7 @@ struct ScanStops {
     std::span<const std::string_view> words;
     bool comma = false;       ///< stop at a top-level ','
     bool close_paren = false; ///< stop at an unmatched ')'
+    bool arrow = false;       ///< stop at a top-level "->"
     /// Stop at a top-level line break and at a trailing comment (`#` after
     /// whitespace, `--`). Without it, line breaks are part of the expression.
     bool line = true;

@@ -16,7 +16,9 @@
 #include <qail/base/strings.hpp>
 #include <qail/lang/schema_io.hpp>
 #include <qail/lang/statements.hpp>
+#include <qail/lang/syntax.hpp>
 #include <qail/lang/validate_impl.hpp>
+#include <qail/sql/quote.hpp>
 #include <qail/model/types.hpp>
 
 namespace qail::lang {
@@ -66,6 +68,117 @@ std::string base_type(std::string_view canonical) {
         if (close != std::string_view::npos && close + 1 < t.size()) {
             out += std::string(t.substr(close + 1));
         }
+    }
+    return out;
+}
+
+// Words that appear bare in expressions without being column names.
+bool expression_keyword(std::string_view word) {
+    static constexpr std::array k_words = {
+        "at"sv,     "day"sv,    "document"sv, "escape"sv, "hour"sv,  "infinity"sv, "json"sv,
+        "minute"sv, "month"sv,  "nfc"sv,      "nfd"sv,    "nfkc"sv,  "nfkd"sv,     "second"sv,
+        "unknown"sv, "value"sv, "year"sv,     "zone"sv,   "absent"sv, "keys"sv,    "nan"sv,
+    };
+    return sql::is_reserved_keyword(word) ||
+           std::find(k_words.begin(), k_words.end(), word) != k_words.end();
+}
+
+// Bare identifiers of an SQL expression that read like column references:
+// not quoted text, not called, not qualified, not a type (after :: or AS, or
+// before a string literal), not a keyword.
+std::vector<std::string> column_like_words(std::string_view expr) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    std::string previous; // the previous word, lower-cased
+    bool after_cast = false;
+    auto next_non_space = [&](size_t p) {
+        while (p < expr.size() && (is_blank(expr[p]) || expr[p] == '\n')) {
+            ++p;
+        }
+        return p < expr.size() ? expr[p] : '\0';
+    };
+    while (i < expr.size()) {
+        char c = expr[i];
+        if (c == '\'' || c == '$') {
+            ScanStops stops;
+            stops.line = false;
+            // skip the literal: scan just it by scanning from here up to its end
+            size_t start = i;
+            if (c == '$') {
+                size_t tag = dollar_tag_length(expr, i);
+                if (tag == 0) {
+                    ++i;
+                    continue;
+                }
+                size_t close = expr.find(expr.substr(i, tag), i + tag);
+                i = close == std::string_view::npos ? expr.size() : close + tag;
+            } else {
+                ++i;
+                while (i < expr.size()) {
+                    if (expr[i] == '\'') {
+                        if (i + 1 < expr.size() && expr[i + 1] == '\'') {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    ++i;
+                }
+                ++i;
+            }
+            (void)start;
+            previous.clear();
+            after_cast = false;
+            continue;
+        }
+        if (c == ':' && i + 1 < expr.size() && expr[i + 1] == ':') {
+            after_cast = true;
+            i += 2;
+            continue;
+        }
+        bool quoted = c == '"';
+        if (quoted || (is_ident_start(c) && (i == 0 || !is_ident_char(expr[i - 1])))) {
+            size_t start = i;
+            std::string word;
+            if (quoted) {
+                ++i;
+                while (i < expr.size()) {
+                    if (expr[i] == '"') {
+                        if (i + 1 < expr.size() && expr[i + 1] == '"') {
+                            word += '"';
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    word += expr[i++];
+                }
+                ++i;
+            } else {
+                while (i < expr.size() && is_ident_char(expr[i])) {
+                    ++i;
+                }
+                word = to_lower(expr.substr(start, i - start));
+            }
+            char next = next_non_space(i);
+            bool qualified = (start > 0 && expr[start - 1] == '.') || next == '.';
+            bool typed_literal = next == '\'';
+            bool is_type = after_cast || previous == "as" || previous == "collate";
+            if (!qualified && next != '(' && !typed_literal && !is_type &&
+                (quoted || !expression_keyword(word))) {
+                out.push_back(word);
+            }
+            after_cast = after_cast && !quoted &&
+                         (word == "double" || word == "character" || word == "timestamp" ||
+                          word == "time" || word == "with" || word == "without" || word == "varying");
+            previous = quoted ? std::string() : word;
+            continue;
+        }
+        if (!is_blank(c) && c != '\n') {
+            after_cast = false;
+            previous.clear();
+        }
+        ++i;
     }
     return out;
 }
@@ -444,6 +557,12 @@ private:
         }
         for (const auto& c : t.checks) {
             name(c.name, c.origin);
+            check_expression_columns(t, c.expression, at_or(c.origin, t), "the check");
+        }
+        for (const model::Column& c : t.columns) {
+            if (c.generated_expr) {
+                check_expression_columns(t, *c.generated_expr, c.origin, "the generated column");
+            }
         }
         for (const auto& x : t.exclusions) {
             name(x.name, x.origin);
@@ -469,6 +588,32 @@ private:
                 report(t.origin, t.name.name.size(),
                        fmt::format("table '{}' is not partitioned (it has no partition_by)",
                                    parent->name.display()));
+            }
+        }
+    }
+
+    // A word in an expression that is not a column of the table but close to
+    // one is most likely a misspelt column (PostgreSQL would reject it).
+    void check_expression_columns(const model::Table& t, std::string_view expr,
+                                  const model::SourceRef& at, const char* what) {
+        if (t.partition_of) {
+            return;
+        }
+        std::vector<std::string_view> names;
+        for (const model::Column& c : t.columns) {
+            names.emplace_back(c.name);
+        }
+        std::set<std::string> reported;
+        for (const std::string& word : column_like_words(expr)) {
+            if (t.find_column(word) != nullptr || !reported.insert(word).second) {
+                continue;
+            }
+            std::string help = did_you_mean(word, names);
+            if (!help.empty()) {
+                report(at, word.size(),
+                       fmt::format("{} mentions '{}', which table '{}' does not have", what, word,
+                                   t.name.display()),
+                       help);
             }
         }
     }
@@ -603,6 +748,9 @@ private:
                                        i.name.name, c, t->name.display()),
                            column_help(*t, c));
                 }
+            }
+            if (i.where) {
+                check_expression_columns(*t, *i.where, i.origin, "the index predicate");
             }
             for (const std::string& c : i.include) {
                 if (t->find_column(c) == nullptr && !t->partition_of) {

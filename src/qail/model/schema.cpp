@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <tuple>
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <qail/model/naming.hpp>
@@ -107,77 +112,164 @@ std::vector<std::string> element_names(const std::vector<IndexElement>& elements
     return names;
 }
 
+// A set of names with open addressing: one flat array, no node per name
+// (assigning names to a 10,000-table schema does ~100,000 lookups).
+class FlatNameSet {
+public:
+    void reserve(size_t count) {
+        size_t capacity = 16;
+        while (capacity < count * 2) {
+            capacity *= 2;
+        }
+        if (capacity > m_slots.size()) {
+            rehash(capacity);
+        }
+    }
+    bool insert(std::string_view name) {
+        if ((m_count + 1) * 2 > m_slots.size()) {
+            rehash(m_slots.empty() ? 16 : m_slots.size() * 2);
+        }
+        uint64_t h = hash(name);
+        size_t i = find_slot(name, h);
+        if (m_slots[i].hash != 0) {
+            return false;
+        }
+        m_slots[i] = Slot{name, h};
+        ++m_count;
+        return true;
+    }
+    size_t count(std::string_view name) const {
+        if (m_slots.empty()) {
+            return 0;
+        }
+        return m_slots[find_slot(name, hash(name))].hash != 0 ? 1 : 0;
+    }
+
+private:
+    struct Slot {
+        std::string_view name;
+        uint64_t hash = 0; // 0: empty
+    };
+    std::vector<Slot> m_slots;
+    size_t m_count = 0;
+
+    static uint64_t hash(std::string_view name) {
+        uint64_t h = 1469598103934665603ULL; // FNV-1a
+        for (char c : name) {
+            h ^= static_cast<unsigned char>(c);
+            h *= 1099511628211ULL;
+        }
+        return h | 1; // never 0
+    }
+    size_t find_slot(std::string_view name, uint64_t h) const {
+        size_t mask = m_slots.size() - 1;
+        size_t i = static_cast<size_t>(h) & mask;
+        while (m_slots[i].hash != 0 && (m_slots[i].hash != h || m_slots[i].name != name)) {
+            i = (i + 1) & mask;
+        }
+        return i;
+    }
+    void rehash(size_t capacity) {
+        std::vector<Slot> old = std::move(m_slots);
+        m_slots.assign(capacity, Slot{});
+        for (const Slot& slot : old) {
+            if (slot.hash != 0) {
+                m_slots[find_slot(slot.name, slot.hash)] = slot;
+            }
+        }
+    }
+};
+
+// Taken names, one set per schema. The sets hold views of the model's own
+// strings (which do not move while names are assigned); names made up here
+// are kept in `m_owned`.
+class NameSets {
+public:
+    using Set = FlatNameSet;
+    Set& of(std::string_view schema) { return m_sets[schema]; }
+    std::string_view keep(std::string name) { return m_owned.emplace_back(std::move(name)); }
+
+private:
+    std::unordered_map<std::string_view, Set> m_sets;
+    std::deque<std::string> m_owned;
+};
+
 // Fills in the names PostgreSQL would pick for unnamed constraints. Relation
 // names (index-backed constraints) and constraint names must be unique per
 // schema, so the sets of taken names are schema-wide.
 void assign_default_names(Schema& schema) {
-    std::unordered_set<std::string> relations;  // "schema\x1fname"
-    std::unordered_set<std::string> constraints; // "schema\x1fname"
-    auto key = [](const std::string& ns, const std::string& name) { return ns + '\x1f' + name; };
+    NameSets relations;
+    NameSets constraints;
+    relations.of(k_default_schema).reserve(schema.tables.size() * 4 + schema.indexes.size());
+    constraints.of(k_default_schema).reserve(schema.tables.size() * 4);
     for (const Table& t : schema.tables) {
-        relations.insert(key(t.name.schema, t.name.name));
+        auto& rel = relations.of(t.name.schema);
+        auto& con = constraints.of(t.name.schema);
+        rel.insert(t.name.name);
         if (t.primary_key && !t.primary_key->name.empty()) {
-            relations.insert(key(t.name.schema, t.primary_key->name));
-            constraints.insert(key(t.name.schema, t.primary_key->name));
+            rel.insert(t.primary_key->name);
+            con.insert(t.primary_key->name);
         }
         for (const auto& u : t.uniques) {
             if (!u.name.empty()) {
-                relations.insert(key(t.name.schema, u.name));
-                constraints.insert(key(t.name.schema, u.name));
+                rel.insert(u.name);
+                con.insert(u.name);
             }
         }
         for (const auto& x : t.exclusions) {
             if (!x.name.empty()) {
-                relations.insert(key(t.name.schema, x.name));
-                constraints.insert(key(t.name.schema, x.name));
+                rel.insert(x.name);
+                con.insert(x.name);
             }
         }
         for (const auto& c : t.checks) {
             if (!c.name.empty()) {
-                constraints.insert(key(t.name.schema, c.name));
+                con.insert(c.name);
             }
         }
         for (const auto& f : t.foreign_keys) {
             if (!f.name.empty()) {
-                constraints.insert(key(t.name.schema, f.name));
+                con.insert(f.name);
             }
         }
     }
     for (const Index& i : schema.indexes) {
         if (!i.name.name.empty()) {
-            relations.insert(key(i.name.schema, i.name.name));
+            relations.of(i.name.schema).insert(i.name.name);
         }
     }
     for (const View& v : schema.views) {
-        relations.insert(key(v.name.schema, v.name.name));
+        relations.of(v.name.schema).insert(v.name.name);
     }
     for (const Sequence& s : schema.sequences) {
-        relations.insert(key(s.name.schema, s.name.name));
+        relations.of(s.name.schema).insert(s.name.name);
     }
 
+    std::vector<std::string> names;
     for (Table& t : schema.tables) {
-        const std::string& ns = t.name.schema;
         const std::string& tn = t.name.name;
-        auto relation_taken = [&](const std::string& n) { return relations.count(key(ns, n)) > 0; };
+        auto& rel = relations.of(t.name.schema);
+        auto& con = constraints.of(t.name.schema);
+        auto relation_taken = [&](const std::string& n) { return rel.count(n) > 0; };
         auto constraint_taken = [&](const std::string& n) {
-            return constraints.count(key(ns, n)) > 0 || relations.count(key(ns, n)) > 0;
+            return con.count(n) > 0 || rel.count(n) > 0;
         };
         // serial columns own a sequence named like this; reserve it first
         for (const Column& c : t.columns) {
             if (is_serial_type(c.type)) {
-                relations.insert(key(ns, choose_unique_name(tn, c.name, "seq", relation_taken)));
+                rel.insert(relations.keep(choose_unique_name(tn, c.name, "seq", relation_taken)));
             }
         }
         if (t.primary_key && t.primary_key->name.empty()) {
             t.primary_key->name = choose_unique_name(tn, "", "pkey", relation_taken);
-            relations.insert(key(ns, t.primary_key->name));
-            constraints.insert(key(ns, t.primary_key->name));
+            rel.insert(t.primary_key->name);
+            con.insert(t.primary_key->name);
         }
         for (auto& u : t.uniques) {
             if (u.name.empty()) {
                 u.name = choose_unique_name(tn, name_addition(u.columns), "key", relation_taken);
-                relations.insert(key(ns, u.name));
-                constraints.insert(key(ns, u.name));
+                rel.insert(u.name);
+                con.insert(u.name);
             }
         }
         for (auto& x : t.exclusions) {
@@ -188,34 +280,39 @@ void assign_default_names(Schema& schema) {
                 }
                 x.name = choose_unique_name(tn, name_addition(element_names(elements)), "excl",
                                             relation_taken);
-                relations.insert(key(ns, x.name));
-                constraints.insert(key(ns, x.name));
+                rel.insert(x.name);
+                con.insert(x.name);
             }
         }
-        std::vector<std::string> names = column_names(t);
+        bool unnamed_check = false;
+        for (const auto& c : t.checks) {
+            unnamed_check = unnamed_check || c.name.empty();
+        }
+        if (unnamed_check) {
+            names = column_names(t);
+        }
         for (auto& c : t.checks) {
             if (c.name.empty()) {
                 std::vector<std::string> refs = referenced_columns(c.expression, names);
                 std::string column = refs.size() == 1 ? refs.front() : std::string();
                 c.name = choose_unique_name(tn, column, "check", constraint_taken);
-                constraints.insert(key(ns, c.name));
+                con.insert(c.name);
             }
         }
         for (auto& f : t.foreign_keys) {
             if (f.name.empty()) {
                 f.name = choose_unique_name(tn, name_addition(f.columns), "fkey", constraint_taken);
-                constraints.insert(key(ns, f.name));
+                con.insert(f.name);
             }
         }
     }
     for (Index& i : schema.indexes) {
         if (i.name.name.empty()) {
-            auto relation_taken = [&](const std::string& n) {
-                return relations.count(key(i.table.schema, n)) > 0;
-            };
+            auto& rel = relations.of(i.table.schema);
+            auto relation_taken = [&](const std::string& n) { return rel.count(n) > 0; };
             i.name.name = choose_unique_name(i.table.name, name_addition(element_names(i.elements)),
                                              "idx", relation_taken);
-            relations.insert(key(i.table.schema, i.name.name));
+            rel.insert(i.name.name);
         }
         i.name.schema = i.table.schema;
     }
@@ -243,10 +340,39 @@ void resolve_fk_targets(Schema& schema) {
     }
 }
 
+// Sorts by key without moving the (large) items around more than once:
+// keys are computed once, a permutation is sorted, then applied. An already
+// sorted collection (a model normalised before) costs one pass.
 template <typename T, typename Key>
 void sort_by(std::vector<T>& items, Key key) {
-    std::stable_sort(items.begin(), items.end(),
-                     [&](const T& a, const T& b) { return key(a) < key(b); });
+    if (items.size() < 2) {
+        return;
+    }
+    using K = std::decay_t<decltype(key(items.front()))>;
+    std::vector<K> keys;
+    keys.reserve(items.size());
+    bool sorted = true;
+    for (const T& item : items) {
+        keys.push_back(key(item));
+        if (keys.size() > 1 && keys.back() < keys[keys.size() - 2]) {
+            sorted = false;
+        }
+    }
+    if (sorted) {
+        return;
+    }
+    std::vector<size_t> order(items.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+    std::vector<T> out;
+    out.reserve(items.size());
+    for (size_t i : order) {
+        out.push_back(std::move(items[i]));
+    }
+    items = std::move(out);
 }
 
 void sort_strings(std::vector<std::string>& items) {
