@@ -402,6 +402,9 @@ void run_diff(Runtime& rt, const DiffOptions& o) {
         }
     }
     diff::Options diff_options;
+    // Introspection leaves out owners that are the connecting role's: a database
+    // on the `to` side names every other owner.
+    diff_options.owners_complete = to.kind == Side::Kind::database;
     // A file compared with a database: bring the file to the catalog's spelling.
     const Side* db = from.kind == Side::Kind::database ? &from
                      : to.kind == Side::Kind::database ? &to

@@ -330,7 +330,8 @@ class Differ {
 public:
     Differ(const model::Schema& from, const model::Schema& to, const Options& options,
            Result& result)
-        : m_from(from), m_to(to), m_loose(options.loose_expressions), m_result(result) {}
+        : m_from(from), m_to(to), m_loose(options.loose_expressions),
+          m_owners_complete(options.owners_complete), m_result(result) {}
 
     void run();
 
@@ -376,6 +377,7 @@ private:
     const model::Schema& m_from;
     const model::Schema& m_to;
     bool m_loose;
+    bool m_owners_complete;
     Result& m_result;
 };
 
@@ -684,6 +686,8 @@ void Differ::run() {
           [&](const model::Owner* x, const model::Owner* y) {
               if (y != nullptr && (x == nullptr || x->role != y->role)) {
                   add(x == nullptr ? Action::create : Action::alter, What::owner, x, y);
+              } else if (y == nullptr && m_owners_complete) {
+                  add(Action::drop, What::owner, x, y);
               }
           });
 

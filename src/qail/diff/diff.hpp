@@ -66,6 +66,11 @@ struct Options {
     /// casts of literals) instead of byte for byte. For file-vs-live drift when
     /// no scratch database can canonicalise the file side.
     bool loose_expressions = false;
+    /// `to` lists every owner except the connecting role's (as introspection of a
+    /// live database does): an object whose owner `to` does not name goes back to
+    /// the current user. Off for schema files, where an object without an owner
+    /// statement keeps whatever owner it has.
+    bool owners_complete = false;
 };
 
 struct Result {

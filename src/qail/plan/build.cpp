@@ -267,6 +267,11 @@ private:
         return names;
     }
     bool m_functions_created = false;
+    std::set<std::pair<model::ObjectRef, std::string>> m_grants_done;
+    /// Foreign keys the diff drops, changes or renames: "table\x1fname".
+    std::set<std::pair<QualifiedName, std::string>> m_changed_fks;
+    void recreate_referencing_fks(const QualifiedName& table,
+                                  const std::vector<std::string>& columns);
 };
 
 // ------------------------------------------------------------------ helpers
@@ -353,6 +358,16 @@ bool is_widening(const std::string& from, const std::string& to) {
         return true;
     }
     return false;
+}
+
+// Not a built-in type: an enum, domain, composite or extension type.
+bool is_user_type(const std::string& canonical) {
+    std::string t(model::array_element_type(canonical));
+    size_t p = t.find('(');
+    if (p != std::string::npos) {
+        t = t.substr(0, p);
+    }
+    return sql::render_type(t) == t && t != "\"char\"" && t != "name" && t != "regclass";
 }
 
 // Storage PostgreSQL gives a column of this type by default.
@@ -1063,6 +1078,7 @@ void Builder::drop_table(const model::Table& t) {
     for (const auto& fk : t.foreign_keys) {
         if (!(fk.ref_table == t.name)) {
             node.drop_requires.push_back(rel_key(fk.ref_table));
+            node.drop_requires.push_back(uniq_key(fk.ref_table));
         }
     }
     if (t.partition_of) {
@@ -1247,6 +1263,7 @@ void Builder::set_not_null(const QualifiedName& table, const std::string& column
         s.step.risk = Risk::medium;
         s.step.reason = "uses the validated check: no table scan";
         s.step.inverse_sql = alter + " ALTER COLUMN " + quote_ident(column) + " DROP NOT NULL";
+        s.provides.push_back(col_key(table, column) + "#not_null");
         Node& d = add(StepKind::drop_constraint, rank::set_not_null, Phase::contract, tgt,
                       alter + " DROP CONSTRAINT " + quote_ident(check_name));
         on_table(d, table, LockLevel::access_exclusive);
@@ -1264,6 +1281,7 @@ void Builder::set_not_null(const QualifiedName& table, const std::string& column
         s.step.reason = "scans the table under an ACCESS EXCLUSIVE lock";
     }
     s.step.inverse_sql = alter + " ALTER COLUMN " + quote_ident(column) + " DROP NOT NULL";
+    s.provides.push_back(col_key(table, column) + "#not_null");
 }
 
 void Builder::alter_column(const QualifiedName& table, const model::Column& a,
@@ -1319,6 +1337,9 @@ void Builder::alter_column(const QualifiedName& table, const model::Column& a,
         !(model::is_serial_type(a.type) && model::is_serial_type(b.type))) {
         Node& n = step(StepKind::drop_default, rank::drop_default_before, Phase::expand,
                        alter + " DROP DEFAULT", LockLevel::access_exclusive);
+        // it prepares the type change: it runs before it, not after
+        std::erase(n.requires_, col_key(table, b.name));
+        n.drop_requires.push_back(col_key(table, b.name));
         n.step.inverse_sql = alter + " SET DEFAULT " + *a.default_expr;
     }
     if (type_changed) {
@@ -1331,8 +1352,12 @@ void Builder::alter_column(const QualifiedName& table, const model::Column& a,
             sql += " COLLATE " + quote_ident(*b.collation);
         }
         std::string using_expr;
+        bool user_type = is_user_type(from_type) || is_user_type(to_type);
         if (transform != nullptr) {
             using_expr = transform->expression;
+        } else if (from_type != to_type && user_type) {
+            // enums and other user types convert through their text form
+            using_expr = quote_ident(b.name) + "::text::" + ddl::type(to_type);
         } else if (from_type != to_type &&
                    (type_family(from_type) != type_family(to_type) ||
                     type_family(to_type) == 0)) {
@@ -1368,6 +1393,15 @@ void Builder::alter_column(const QualifiedName& table, const model::Column& a,
         } else {
             n.step.risk = Risk::medium;
             n.step.reason = "type change under an ACCESS EXCLUSIVE lock (may rewrite the table)";
+        }
+        if (model::is_serial_type(a.type) && model::is_serial_type(b.type)) {
+            // serial <-> bigserial: the owned sequence follows the column's type
+            QualifiedName sq{table.schema,
+                             model::default_serial_sequence_name(table.name, b.name)};
+            Node& q = step(StepKind::alter_sequence, rank::alter_column, Phase::expand,
+                           "ALTER SEQUENCE " + ddl::name(sq) + " AS " + ddl::type(to_type),
+                           LockLevel::row_exclusive);
+            q.requires_.push_back(col_key(table, b.name));
         }
         if (model::is_serial_type(a.type) != model::is_serial_type(b.type) &&
             model::is_serial_type(b.type)) {
@@ -1411,10 +1445,12 @@ void Builder::alter_column(const QualifiedName& table, const model::Column& a,
         const char* kind =
             b.identity == model::IdentityKind::always ? "ALWAYS" : "BY DEFAULT";
         if (a.identity == model::IdentityKind::none) {
-            step(StepKind::alter_identity, rank::set_default, Phase::expand,
-                 alter + " ADD GENERATED " + kind + " AS IDENTITY" +
-                     ddl::identity_options(b.identity_options),
-                 LockLevel::access_exclusive);
+            Node& n = step(StepKind::alter_identity, rank::set_default, Phase::expand,
+                           alter + " ADD GENERATED " + kind + " AS IDENTITY" +
+                               ddl::identity_options(b.identity_options),
+                           LockLevel::access_exclusive);
+            // an identity column must be NOT NULL first
+            n.requires_.push_back(col_key(table, b.name) + "#not_null");
         } else {
             step(StepKind::alter_identity, rank::set_default, Phase::expand,
                  alter + " SET GENERATED " + kind, LockLevel::access_exclusive);
@@ -1427,10 +1463,15 @@ void Builder::alter_column(const QualifiedName& table, const model::Column& a,
         sets += fmt::format(" SET INCREMENT BY {}", o.increment.value_or(1));
         sets += o.min_value ? fmt::format(" SET MINVALUE {}", *o.min_value) : " SET NO MINVALUE";
         sets += o.max_value ? fmt::format(" SET MAXVALUE {}", *o.max_value) : " SET NO MAXVALUE";
-        if (o.start) {
-            sets += fmt::format(" SET START WITH {}", *o.start);
-        }
+        long long start = ddl::default_start(o);
+        sets += fmt::format(" SET START WITH {}", start);
         sets += fmt::format(" SET CACHE {}", o.cache.value_or(1));
+        // a current value outside the new range would make the change fail:
+        // restart at the new start (the old start is the best guess of where it is)
+        long long old_start = ddl::default_start(a.identity_options);
+        if ((o.min_value && old_start < *o.min_value) || (o.max_value && old_start > *o.max_value)) {
+            sets += fmt::format(" RESTART WITH {}", start);
+        }
         sets += o.cycle ? " SET CYCLE" : " SET NO CYCLE";
         step(StepKind::alter_identity, rank::set_default, Phase::expand, alter + sets,
              LockLevel::access_exclusive);
@@ -1486,7 +1527,8 @@ void Builder::drop_constraint(const QualifiedName& table, const std::string& nam
     n.step.locked_relation = table;
     n.step.risk = Risk::medium;
     n.step.reason = "constraint change";
-    n.drops = {con_key(table, name)};
+    // the index of a PK/UNIQUE/EXCLUDE constraint has the constraint's name
+    n.drops = {con_key(table, name), rel_key(QualifiedName{table.schema, name})};
     n.drop_requires = {rel_key(table)};
     for (const auto& col : columns) {
         n.drop_requires.push_back(col_key(table, col));
@@ -1531,6 +1573,7 @@ void Builder::add_key_constraint(const QualifiedName& table, const std::string& 
         i.step.risk = Risk::medium;
         i.step.reason = "builds the index without blocking writes";
         i.provides.push_back(rel_key(idx.name) + "#index");
+        i.provides.push_back(rel_key(idx.name));
         i.drops.push_back(con_key(table, name) + "#index");
         for (const auto& col : columns) {
             i.requires_.push_back(col_key(table, col));
@@ -1642,6 +1685,7 @@ void Builder::constraint(const Change& c) {
         if (a != nullptr && !(b == nullptr && goes_with_dropped_column(table, a->columns))) {
             drop_constraint(table, a->name, a->columns, drop_phase, rank::drop_constraint);
             m_nodes.back().drops.push_back(uniq_key(table));
+            recreate_referencing_fks(table, a->columns);
         }
         if (b != nullptr) {
             add_key_constraint(table, b->name, true, b->columns, b->include, false, b->deferral,
@@ -1659,6 +1703,7 @@ void Builder::constraint(const Change& c) {
         if (a != nullptr && !(b == nullptr && goes_with_dropped_column(table, a->columns))) {
             drop_constraint(table, a->name, a->columns, drop_phase, rank::drop_constraint);
             m_nodes.back().drops.push_back(uniq_key(table));
+            recreate_referencing_fks(table, a->columns);
         }
         if (b != nullptr) {
             add_key_constraint(table, b->name, false, b->columns, b->include,
@@ -1740,6 +1785,35 @@ void Builder::constraint(const Change& c) {
     }
     default:
         return;
+    }
+}
+
+// A unique key that is dropped takes the foreign keys that reference it along
+// (PostgreSQL refuses otherwise): drop them first and add them back after the
+// new key, unless the diff already drops or changes them.
+void Builder::recreate_referencing_fks(const QualifiedName& table,
+                                       const std::vector<std::string>& columns) {
+    for (const model::Table& t : m_from.tables) {
+        if (is_dropped_table(t.name)) {
+            continue;
+        }
+        for (const model::ForeignKey& fk : t.foreign_keys) {
+            if (!(fk.ref_table == table) || fk.ref_columns != columns ||
+                m_changed_fks.count({t.name, fk.name})) {
+                continue;
+            }
+            m_changed_fks.insert({t.name, fk.name});
+            drop_constraint(t.name, fk.name, fk.columns, Phase::expand, rank::drop_fk, table);
+            const model::Table* nt = m_to.find_table(t.name);
+            if (nt == nullptr) {
+                continue;
+            }
+            for (const model::ForeignKey& nfk : nt->foreign_keys) {
+                if (nfk.name == fk.name) {
+                    add_foreign_key(t.name, nfk);
+                }
+            }
+        }
     }
 }
 
@@ -2108,11 +2182,24 @@ bool Builder::object_dropped(const model::ObjectRef& o) const {
         return t != nullptr && t->find_column(o.member) == nullptr;
     }
     if (o.kind == model::ObjectKind::constraint) {
-        // a dropped constraint takes its comment with it
+        // a dropped (or renamed) constraint takes its comment with it
         for (const auto& c : m_result.changes) {
-            if (c.table == o.name && c.action == Action::drop &&
-                (c.what == What::check || c.what == What::unique || c.what == What::foreign_key ||
-                 c.what == What::exclusion || c.what == What::primary_key)) {
+            if (!(c.table == o.name) || (c.action != Action::drop && c.action != Action::rename)) {
+                continue;
+            }
+            std::string name;
+            if (const auto* k = c.from_as<model::CheckConstraint>()) {
+                name = k->name;
+            } else if (const auto* u = c.from_as<model::UniqueConstraint>()) {
+                name = u->name;
+            } else if (const auto* f = c.from_as<model::ForeignKey>()) {
+                name = f->name;
+            } else if (const auto* x = c.from_as<model::ExclusionConstraint>()) {
+                name = x->name;
+            } else if (const auto* p = c.from_as<model::PrimaryKey>()) {
+                name = p->name;
+            }
+            if (name == o.member) {
                 return true;
             }
         }
@@ -2161,46 +2248,79 @@ Target target_of_ref(const model::ObjectRef& o) {
     return Target{o.kind, o.name, o.member};
 }
 
+// Privileges of one grantee on one object, from both sides at once, so that a
+// grant option added to a privilege already held is one GRANT ... WITH GRANT
+// OPTION (not a REVOKE and a GRANT that could run in the wrong order).
 void Builder::grant(const Change& c) {
-    const auto* a = c.from_as<model::Grant>();
-    const auto* b = c.to_as<model::Grant>();
-    std::vector<std::string> removed;
-    std::vector<std::string> added;
-    if (a != nullptr) {
-        for (const auto& p : a->privileges) {
-            if (b == nullptr ||
-                std::find(b->privileges.begin(), b->privileges.end(), p) == b->privileges.end()) {
-                removed.push_back(p);
+    const model::Grant* any = c.to_as<model::Grant>() ? c.to_as<model::Grant>()
+                                                      : c.from_as<model::Grant>();
+    auto key = std::make_pair(any->object, any->grantee);
+    if (!m_grants_done.insert(key).second) {
+        return;
+    }
+    auto collect = [&](const model::Schema& s) {
+        std::map<std::string, bool> privileges; // privilege -> with grant option
+        for (const model::Grant& g : s.grants) {
+            if (g.object == key.first && g.grantee == key.second) {
+                for (const auto& p : g.privileges) {
+                    privileges[p] = privileges[p] || g.with_grant_option;
+                }
             }
         }
+        return privileges;
+    };
+    std::map<std::string, bool> before = collect(m_from);
+    std::map<std::string, bool> after = collect(m_to);
+    std::vector<std::string> revoke_all;
+    std::vector<std::string> revoke_option;
+    std::vector<std::string> grant_plain;
+    std::vector<std::string> grant_option;
+    for (const auto& [p, wgo] : before) {
+        auto it = after.find(p);
+        if (it == after.end()) {
+            revoke_all.push_back(p);
+        } else if (wgo && !it->second) {
+            revoke_option.push_back(p);
+        }
     }
-    if (b != nullptr) {
-        for (const auto& p : b->privileges) {
-            if (a == nullptr ||
-                std::find(a->privileges.begin(), a->privileges.end(), p) == a->privileges.end()) {
-                added.push_back(p);
+    for (const auto& [p, wgo] : after) {
+        auto it = before.find(p);
+        if (it == before.end()) {
+            (wgo ? grant_option : grant_plain).push_back(p);
+        } else if (wgo && !it->second) {
+            grant_option.push_back(p);
+        }
+    }
+    model::Grant g;
+    g.object = key.first;
+    g.grantee = key.second;
+    if (!object_dropped(g.object)) {
+        for (auto* list : {&revoke_all, &revoke_option}) {
+            if (list->empty()) {
+                continue;
             }
+            g.privileges = *list;
+            std::string sql = ddl::revoke_grant(g);
+            if (list == &revoke_option) {
+                sql = "REVOKE GRANT OPTION FOR" + sql.substr(6);
+            }
+            Node& n = add(StepKind::revoke, rank::revoke, Phase::contract,
+                          target_of_ref(g.object), sql);
+            object_requires(n, g.object);
+            n.step.reason = "privilege change";
+            g.with_grant_option = list == &revoke_option;
+            n.step.inverse_sql = ddl::grant(g);
         }
     }
-    if (!removed.empty() && !object_dropped(a->object)) {
-        model::Grant g = *a;
-        g.privileges = removed;
-        std::string sql = ddl::revoke_grant(g);
-        if (a->with_grant_option) {
-            sql = "REVOKE GRANT OPTION FOR" + sql.substr(6);
+    for (auto* list : {&grant_plain, &grant_option}) {
+        if (list->empty()) {
+            continue;
         }
-        Node& n = add(StepKind::revoke, rank::revoke, Phase::contract, target_of_ref(a->object),
-                      sql);
-        object_requires(n, a->object);
-        n.step.reason = "privilege change";
-        n.step.inverse_sql = ddl::grant(g);
-    }
-    if (!added.empty()) {
-        model::Grant g = *b;
-        g.privileges = added;
-        Node& n = add(StepKind::grant, rank::grant, Phase::expand, target_of_ref(b->object),
+        g.privileges = *list;
+        g.with_grant_option = list == &grant_option;
+        Node& n = add(StepKind::grant, rank::grant, Phase::expand, target_of_ref(g.object),
                       ddl::grant(g));
-        object_requires(n, b->object);
+        object_requires(n, g.object);
         n.step.reason = "privilege change";
         n.step.inverse_sql = ddl::revoke_grant(g);
     }
@@ -2265,6 +2385,19 @@ void Builder::comment(const Change& c) {
 
 void Builder::owner(const Change& c) {
     const auto* b = c.to_as<model::Owner>();
+    if (b == nullptr) {
+        // back to the connecting role (see diff::Options::owners_complete)
+        const auto* a = c.from_as<model::Owner>();
+        if (object_dropped(a->object)) {
+            return;
+        }
+        Node& n = add(StepKind::set_owner, rank::owner, Phase::expand, target_of_ref(a->object),
+                      "ALTER " + ddl::object_ref(a->object) + " OWNER TO CURRENT_USER");
+        object_requires(n, a->object);
+        n.step.lock = LockLevel::access_exclusive;
+        n.step.reason = "metadata only";
+        return;
+    }
     Node& n = add(StepKind::set_owner, rank::owner, Phase::expand, target_of_ref(b->object),
                   ddl::owner(*b));
     object_requires(n, b->object);
@@ -2541,6 +2674,12 @@ Plan Builder::run() {
         }
         if (c.what == What::view && c.action == Action::drop) {
             m_dropped_relations.insert(c.from_as<model::View>()->name);
+        }
+        if (c.what == What::foreign_key && c.action != Action::create) {
+            m_changed_fks.insert({c.table, c.from_as<model::ForeignKey>()->name});
+        }
+        if (c.what == What::index && (c.action == Action::drop || c.action == Action::rename)) {
+            m_dropped_relations.insert(c.from_as<model::Index>()->name);
         }
         if (c.what == What::sequence && c.action == Action::drop) {
             m_dropped_relations.insert(c.from_as<model::Sequence>()->name);

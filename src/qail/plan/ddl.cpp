@@ -87,15 +87,28 @@ std::string with_options(const std::vector<std::string>& options) {
     return " WITH (" + join(options, ", ") + ")";
 }
 
-std::string config_value(const std::string& value) {
-    bool simple = !value.empty();
-    for (char c : value) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ',' ||
-              c == ' ' || c == '"' || c == '$' || c == '-')) {
-            simple = false;
-        }
+// SET name TO value of a function: a literal, or for list settings
+// (search_path & co.) a list of literals, as pg_dump writes them.
+std::string config_value(const std::string& name, const std::string& value) {
+    static const char* const k_lists[] = {"search_path", "temp_tablespaces",
+                                          "session_preload_libraries", "local_preload_libraries",
+                                          "shared_preload_libraries"};
+    bool list = false;
+    for (const char* l : k_lists) {
+        list = list || equals_icase(name, l);
     }
-    return simple ? value : quote_literal(value);
+    if (!list) {
+        return quote_literal(value);
+    }
+    std::string out;
+    for (const std::string& part : split(value, ',')) {
+        std::string item(trim(part));
+        if (item.size() >= 2 && item.front() == '"' && item.back() == '"') {
+            item = replace_all(item.substr(1, item.size() - 2), "\"\"", "\"");
+        }
+        out += (out.empty() ? "" : ", ") + quote_literal(item);
+    }
+    return out;
 }
 
 } // namespace
@@ -204,6 +217,8 @@ std::string sequence_options(const model::SequenceOptions& o, bool for_alter) {
     }
     if (o.start) {
         out += fmt::format(" START WITH {}", *o.start);
+    } else if (for_alter) {
+        out += fmt::format(" START WITH {}", default_start(o));
     }
     if (o.cache) {
         out += fmt::format(" CACHE {}", *o.cache);
@@ -216,6 +231,16 @@ std::string sequence_options(const model::SequenceOptions& o, bool for_alter) {
         out += " NO CYCLE";
     }
     return out;
+}
+
+long long default_start(const model::SequenceOptions& o) {
+    if (o.start) {
+        return *o.start;
+    }
+    if (o.increment.value_or(1) > 0) {
+        return o.min_value.value_or(1);
+    }
+    return o.max_value.value_or(-1);
 }
 
 std::string create_sequence(const model::Sequence& s) {
@@ -301,7 +326,8 @@ std::string create_function(const model::Function& f, bool or_replace) {
         if (eq == std::string::npos) {
             continue;
         }
-        out += " SET " + quote_ident(c.substr(0, eq)) + " TO " + config_value(c.substr(eq + 1));
+        std::string key = c.substr(0, eq);
+        out += " SET " + quote_ident(to_lower(key)) + " TO " + config_value(key, c.substr(eq + 1));
     }
     if (f.sql_body) {
         out += "\n" + strip_semicolons(f.body);

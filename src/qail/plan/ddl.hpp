@@ -27,6 +27,8 @@ std::string drop_domain(const model::QualifiedName& n);
 
 std::string create_sequence(const model::Sequence& s);
 std::string sequence_options(const model::SequenceOptions& o, bool for_alter);
+/// START WITH when none is given: MINVALUE (or 1) going up, MAXVALUE (or -1) going down.
+long long default_start(const model::SequenceOptions& o);
 std::string drop_sequence(const model::QualifiedName& n);
 
 std::string create_function(const model::Function& f, bool or_replace);
