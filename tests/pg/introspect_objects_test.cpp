@@ -118,7 +118,7 @@ CREATE POLICY limit_insert ON app.accounts AS RESTRICTIVE FOR INSERT WITH CHECK 
 GRANT USAGE ON SCHEMA app TO psqldef_user;
 GRANT SELECT, INSERT ON app.accounts TO psqldef_user;
 GRANT UPDATE (balance) ON app.accounts TO psqldef_user WITH GRANT OPTION;
-ALTER TABLE app.accounts OWNER TO psqldef_user;
+ALTER TABLE app.accounts OWNER TO admin_role;
 CREATE TABLE events (id int, created date NOT NULL, region text) PARTITION BY RANGE (created);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE events_rest PARTITION OF events (region DEFAULT 'eu') DEFAULT;
@@ -134,7 +134,7 @@ CREATE TABLE bookings (room int, during tsrange,
     EXPECT_TRUE(accounts->rls_forced);
     EXPECT_GE(s.grants.size(), 3u);
     ASSERT_EQ(s.owners.size(), 1u);
-    EXPECT_EQ(s.owners[0].role, "psqldef_user");
+    EXPECT_EQ(s.owners[0].role, "admin_role");
     const model::Table* rest = s.find_table({"public", "events_rest"});
     ASSERT_NE(rest, nullptr);
     ASSERT_TRUE(rest->partition_of.has_value());

@@ -50,15 +50,15 @@ CREATE TABLE billing.invoices (
   total numeric(12,2) NOT NULL,
   tax numeric(12,2) GENERATED ALWAYS AS (total * 0.2) STORED,
   code text,
-  CONSTRAINT invoices_code_user UNIQUE (user_id, code) DEFERRABLE INITIALLY DEFERRED,
-  CONSTRAINT total_positive CHECK (total > 0) NOT VALID
+  CONSTRAINT invoices_code_user UNIQUE (user_id, code)
 );
+ALTER TABLE billing.invoices ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;
 CREATE TABLE billing.lines (
   invoice_id bigint,
   line int,
   user_id int,
   code text,
-  PRIMARY KEY (invoice_id, line),
+  PRIMARY KEY (invoice_id, line) DEFERRABLE INITIALLY DEFERRED,
   CONSTRAINT lines_invoice FOREIGN KEY (user_id, code)
     REFERENCES billing.invoices (user_id, code) ON UPDATE SET NULL DEFERRABLE
 );
@@ -93,7 +93,7 @@ table billing.invoices {
   total numeric(12,2) not_null
   tax numeric(12,2) generated_stored((total * 0.2))
   code text
-  constraint invoices_code_user unique (user_id, code) deferrable initially_deferred
+  constraint invoices_code_user unique (user_id, code)
   constraint total_positive check ((total > (0)::numeric)) not_valid
 }
 
@@ -102,7 +102,7 @@ table billing.lines {
   line integer
   user_id integer
   code text
-  primary_key (invoice_id, line)
+  primary_key (invoice_id, line) deferrable initially_deferred
   constraint lines_invoice foreign_key (user_id, code) references billing.invoices(user_id, code) on_update set_null deferrable
 }
 

@@ -305,7 +305,6 @@ private:
     std::unordered_map<Oid, model::ObjectRef> m_trigger_refs;
     std::unordered_map<Oid, model::ObjectRef> m_policy_refs;
     std::unordered_map<Oid, std::string> m_schema_names;
-    std::unordered_map<Oid, std::string> m_extension_names;
     std::unordered_map<Oid, model::QualifiedName> m_index_refs;
 
     bool schema_wanted(const std::string& schema) const {
@@ -418,7 +417,6 @@ private:
             if (!m_options.schemas.empty() && !schema_wanted(schema)) {
                 return;
             }
-            m_extension_names[r.num(0)] = name;
             model::Extension e;
             e.name = name;
             if (schema != "public") {
@@ -1240,12 +1238,9 @@ private:
                 if (it != m_schema_names.end()) {
                     ref = model::ObjectRef{model::ObjectKind::schema, {"", it->second}, {}, {}};
                 }
-            } else if (catalog == "pg_extension") {
-                auto it = m_extension_names.find(oid);
-                if (it != m_extension_names.end()) {
-                    ref = model::ObjectRef{model::ObjectKind::extension, {"", it->second}, {}, {}};
-                }
             }
+            // Extensions bring their own comments (CREATE EXTENSION sets them):
+            // not part of the schema a user writes.
             if (!ref) {
                 return;
             }
