@@ -36,6 +36,10 @@ TEST(ExecPhasing, NewNotNullColumnGetsAFillDefaultABackfillAndAValidatedCheck) {
     EXPECT_TRUE(any_sql(p.contract, "VALIDATE CONSTRAINT"));
     EXPECT_TRUE(any_sql(p.contract, "SET NOT NULL"));
     EXPECT_TRUE(any_sql(p.contract, "DROP DEFAULT"));
+    // the check added in contract is validated after it is added
+    ASSERT_GE(p.contract.size(), 2u);
+    EXPECT_EQ(p.contract[0].step.kind, plan::StepKind::add_constraint);
+    EXPECT_EQ(p.contract[1].step.kind, plan::StepKind::validate_constraint);
     EXPECT_TRUE(any_sql(p.down_expand, "DROP COLUMN IF EXISTS flag"));
     EXPECT_EQ(p.notes.size(), 1u);
 }

@@ -153,7 +153,14 @@ private:
             size_t at = s.step.sql.find(marker);
             return at != std::string::npos && !added_here(s.step.sql.substr(at + marker.size()));
         };
-        std::stable_partition(c.begin(), c.end(), early);
+        // decided before moving anything: `early` reads the whole phase
+        std::vector<PhasedStep> first;
+        std::vector<PhasedStep> rest;
+        for (const PhasedStep& s : c) {
+            (early(s) ? first : rest).push_back(s);
+        }
+        first.insert(first.end(), rest.begin(), rest.end());
+        c = std::move(first);
     }
 
     const model::Schema& m_to;
