@@ -18,11 +18,6 @@ void add_database_options(CLI::App* cmd, DatabaseOptions& options, bool position
                   "Wait for another running migration instead of exiting 4");
 }
 
-struct PlanOptions {
-    std::string diff;
-    std::optional<std::string> output;
-};
-
 struct StatusOptions {
     DatabaseOptions db;
     bool json = false;
@@ -46,6 +41,8 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
         ->required();
     create->add_option("--from", new_options->from, "Current state (file, directory, URL)");
     create->add_option("--to", new_options->to, "Desired state (file, directory, URL)");
+    create->add_flag("--allow-destructive", new_options->allow_destructive,
+                     "Allow drops that no 'drop ... confirm' hint covers");
     create->callback([&rt, new_options] { run_migrate_new(rt, *new_options); });
 
     auto plan_options = std::make_shared<PlanOptions>();
@@ -53,10 +50,9 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
         "plan", "Show the phased plan for old:new with each step's lock and risk; runs nothing");
     plan->add_option("diff", plan_options->diff, "old.qail:new.qail")->required();
     plan->add_option("-o,--output", plan_options->output, "Also write the plan as SQL to a file");
-    plan->callback([&rt] {
-        (void)rt;
-        not_implemented("migrate plan", 6);
-    });
+    plan->add_flag("--allow-destructive", plan_options->allow_destructive,
+                   "Allow drops that no 'drop ... confirm' hint covers");
+    plan->callback([&rt, plan_options] { run_migrate_plan(rt, *plan_options); });
 
     auto apply_options = std::make_shared<ApplyOptions>();
     CLI::App* apply = migrate->add_subcommand("apply", "Apply pending delta files from deltas/");
@@ -70,6 +66,9 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
                           "Rows per backfill transaction (default 5000; wins over a file's "
                           "@backfill.chunk_size)")
             ->check(CLI::PositiveNumber);
+    apply->add_option("--backfill-pause", apply_options->backfill_pause_ms,
+                      "Milliseconds to sleep between backfill chunks (default 0)")
+        ->check(CLI::NonNegativeNumber);
     apply->add_option("--codebase", apply_options->codebase,
                       "Refuse contract while files here still name dropped tables/columns");
     apply->add_flag("--allow-contract-with-references",

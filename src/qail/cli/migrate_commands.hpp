@@ -21,6 +21,13 @@ struct NewOptions {
     std::string name;
     std::optional<std::string> from;
     std::optional<std::string> to;
+    bool allow_destructive = false;
+};
+
+struct PlanOptions {
+    std::string diff;
+    std::optional<std::string> output;
+    bool allow_destructive = false;
 };
 
 struct ApplyOptions {
@@ -29,6 +36,7 @@ struct ApplyOptions {
     std::string direction = "up";
     int backfill_chunk_size = 5000;
     bool backfill_chunk_size_given = false;
+    int backfill_pause_ms = 0;
     std::optional<std::string> codebase;
     bool dry_run = false;
     bool yes = false;
@@ -63,6 +71,7 @@ struct ResetOptions {
 };
 
 void run_migrate_new(Runtime& rt, const NewOptions& options);
+void run_migrate_plan(Runtime& rt, const PlanOptions& options);
 void run_migrate_apply(Runtime& rt, const ApplyOptions& options);
 void run_migrate_rollback(Runtime& rt, const RollbackOptions& options);
 void run_migrate_state(Runtime& rt, const StateOptions& options);

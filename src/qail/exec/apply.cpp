@@ -437,7 +437,12 @@ std::vector<UndoJob> plan_undo(const fs::path& dir, const std::vector<AppliedFil
                 }
             }
         }
-        if (files.size() == applied_count) {
+        // The whole down file assumes the whole migration; a migration applied
+        // only in part is undone with its phase down files when it has them.
+        bool phase_downs = std::all_of(files.begin(), files.end(), [](const AppliedFile* a) {
+            return a->file->phase_down.has_value();
+        });
+        if (files.size() == applied_count && (applied_count == m->up.size() || !phase_downs)) {
             jobs.push_back(UndoJob{m, files, true, m->down});
             continue;
         }

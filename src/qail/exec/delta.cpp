@@ -768,13 +768,26 @@ std::string parse_identifier(const lang::SourceText& src, size_t offset, std::st
     return tokens[0].text;
 }
 
-void compile_directives(const lang::SourceText& src, plan::Phase phase, CompiledDelta& out) {
+// One backfill block: the directives from one `@backfill.table` to the next.
+struct DirectiveBlock {
     BackfillSpec spec;
-    spec.file = src.file();
     std::optional<std::string> set_column;
     std::optional<std::string> set_source;
     std::optional<std::string> set_transform;
     int first_line = 0;
+};
+
+void finish_block(const lang::SourceText& src, plan::Phase phase, DirectiveBlock& block,
+                  CompiledDelta& out);
+
+void compile_directives(const lang::SourceText& src, plan::Phase phase, CompiledDelta& out) {
+    DirectiveBlock block;
+    block.spec.file = src.file();
+    BackfillSpec& spec = block.spec;
+    std::optional<std::string>& set_column = block.set_column;
+    std::optional<std::string>& set_source = block.set_source;
+    std::optional<std::string>& set_transform = block.set_transform;
+    int& first_line = block.first_line;
     static constexpr std::array<std::string_view, 11> k_keys = {
         "table",      "pk",         "set",        "where",         "where_null", "chunk_size",
         "chunk",      "set_column", "set_source", "set_transform", "batch_size"};
@@ -797,9 +810,6 @@ void compile_directives(const lang::SourceText& src, plan::Phase phase, Compiled
                  "backfill directives belong in a backfill file (backfill.qail or "
                  "<name>.backfill.up.qail)");
         }
-        if (first_line == 0) {
-            first_line = line;
-        }
         size_t at = text.find("@backfill.") + std::string_view("@backfill.").size();
         size_t colon = text.find(':', at);
         if (colon == std::string_view::npos) {
@@ -812,6 +822,15 @@ void compile_directives(const lang::SourceText& src, plan::Phase phase, Compiled
         if (std::find(k_keys.begin(), k_keys.end(), key) == k_keys.end()) {
             fail(src, line_offset + at, colon - at, fmt::format("unknown backfill key '{}'", key),
                  did_you_mean(key, k_keys));
+        }
+        if (key == "table" && !spec.table.name.empty()) {
+            // a file may hold several backfills, each starting at its table
+            finish_block(src, phase, block, out);
+            block = DirectiveBlock{};
+            block.spec.file = src.file();
+        }
+        if (first_line == 0) {
+            first_line = line;
         }
         if (value.empty()) {
             continue;
@@ -859,6 +878,16 @@ void compile_directives(const lang::SourceText& src, plan::Phase phase, Compiled
             set_transform = std::string(value);
         }
     }
+    finish_block(src, phase, block, out);
+}
+
+void finish_block(const lang::SourceText& src, plan::Phase phase, DirectiveBlock& block,
+                  CompiledDelta& out) {
+    BackfillSpec& spec = block.spec;
+    const std::optional<std::string>& set_column = block.set_column;
+    const std::optional<std::string>& set_source = block.set_source;
+    const std::optional<std::string>& set_transform = block.set_transform;
+    int first_line = block.first_line;
     spec.line = first_line;
     if (set_column) {
         if (!spec.set.empty()) {

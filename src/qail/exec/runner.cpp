@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <random>
 #include <ostream>
 #include <thread>
 
@@ -30,6 +31,15 @@ std::string first_line(std::string_view text, size_t max = 100) {
     return line;
 }
 
+// Waits before retry number `attempt` + 1: 0.5 s doubling, plus up to half of
+// it again at random, so that runners retrying together spread out.
+std::chrono::milliseconds backoff(int attempt) {
+    static std::mt19937 random{std::random_device{}()};
+    long long base = 500LL << std::min(attempt - 1, 6);
+    std::uniform_int_distribution<long long> jitter(0, base / 2);
+    return std::chrono::milliseconds(base + jitter(random));
+}
+
 template <typename F>
 void with_retries(const RunSettings& settings, const Output& output, const std::string& what,
                   F&& attempt_once) {
@@ -42,9 +52,14 @@ void with_retries(const RunSettings& settings, const Output& output, const std::
             if (!pg::is_transient(kind) || attempt >= settings.lock_attempts) {
                 throw;
             }
-            auto wait = std::chrono::milliseconds(500) * (1 << (attempt - 1));
-            *output.err << fmt::format("    {}: {}; retry {}/{} in {}\n", what,
-                                       first_line(e.what(), 120), attempt + 1,
+            auto wait = backoff(attempt);
+            std::string why = kind == pg::ErrorClass::lock_not_available
+                                  ? fmt::format("lock timeout: its lock was not free within {} "
+                                                "(SQLSTATE {})",
+                                                format_duration(settings.lock_timeout.count()),
+                                                e.sqlstate())
+                                  : first_line(e.what(), 120);
+            *output.err << fmt::format("    {}: {}; retry {}/{} in {}\n", what, why, attempt + 1,
                                        settings.lock_attempts, format_duration(wait.count()));
             output.err->flush();
             std::this_thread::sleep_for(wait);
@@ -129,6 +144,12 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
     };
 
     int i = std::clamp(job.resume_from, 0, n);
+    bool has_backfill = std::any_of(job.steps.begin(), job.steps.end(),
+                                    [](const DeltaStep& s) { return s.backfill.has_value(); });
+    if (has_backfill && !job.resumed && !job.finish) {
+        // a fresh run (e.g. after a rollback) starts its backfills over
+        clear_backfill_checkpoints(conn, job.row.version);
+    }
     if (i == n) {
         with_retries(settings, output, "recording the history row", [&] {
             pg::Transaction tx(conn);
@@ -168,12 +189,21 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
             record(0);
         }
         if (ds.backfill) {
-            long long chunk = settings.backfill_chunk_override.value_or(
+            BackfillOptions bo;
+            bo.chunk_size = settings.backfill_chunk_override.value_or(
                 ds.backfill->chunk_size.value_or(settings.backfill_chunk_size));
+            bo.pause = settings.backfill_pause;
+            bo.terminal = output.err_is_terminal;
+            if (!job.finish) {
+                bo.checkpoint = fmt::format("{}#{}", job.row.version, i);
+            }
+            bo.retry = [&](const std::function<void()>& chunk) {
+                with_retries(settings, output, "backfill chunk", chunk);
+            };
             *output.err << fmt::format("    step {}/{}: backfill {} in chunks of {} rows\n", i + 1,
-                                       n, ds.backfill->table.display(), chunk);
+                                       n, ds.backfill->table.display(), bo.chunk_size);
             output.err->flush();
-            BackfillResult b = run_backfill(conn, *ds.backfill, chunk, *output.err);
+            BackfillResult b = run_backfill(conn, *ds.backfill, bo, *output.err);
             result.rows += b.rows;
             failpoint("step");
         } else {

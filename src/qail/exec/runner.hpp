@@ -23,10 +23,13 @@ namespace qail::exec {
 
 struct RunSettings {
     std::chrono::milliseconds lock_timeout{2000};
-    /// Attempts of a step (or transaction) that fails on a lock timeout,
-    /// deadlock or serialization failure; the waits between them double from 0.5 s.
+    /// Attempts of a step (or transaction, or backfill chunk) that fails on a
+    /// lock timeout (SQLSTATE 55P03) or serialization failure; the waits between
+    /// them double from 0.5 s, with up to half again of random jitter.
     int lock_attempts = 5;
     long long backfill_chunk_size = 5000;
+    /// Sleep between backfill chunks.
+    std::chrono::milliseconds backfill_pause{0};
     /// When set, wins over a backfill file's own chunk_size.
     std::optional<long long> backfill_chunk_override;
     /// Called inside the transaction right before a destructive step runs

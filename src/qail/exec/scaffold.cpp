@@ -113,6 +113,13 @@ std::vector<std::pair<std::string, std::string>> migration_templates(const std::
 }
 
 fs::path create_migration(const fs::path& migrations_dir, const std::string& name) {
+    return create_migration(migrations_dir, name, migration_templates);
+}
+
+fs::path create_migration(
+    const fs::path& migrations_dir, const std::string& name,
+    const std::function<std::vector<std::pair<std::string, std::string>>(const std::string&)>&
+        files_for_key) {
     bool ok = !name.empty() && name.size() <= 100;
     for (char c : name) {
         ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
@@ -133,7 +140,7 @@ fs::path create_migration(const fs::path& migrations_dir, const std::string& nam
     if (ec) {
         throw InputError(fmt::format("{}: cannot create the folder: {}", folder.string(), ec.message()));
     }
-    for (const auto& [file, text] : migration_templates(key)) {
+    for (const auto& [file, text] : files_for_key(key)) {
         write_text(folder / file, text);
     }
     return folder;

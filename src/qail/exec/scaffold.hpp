@@ -4,6 +4,7 @@
 // triggers of the [[sync]] rules).
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@ namespace qail::exec {
 /// existing folder.
 std::filesystem::path create_migration(const std::filesystem::path& migrations_dir,
                                        const std::string& name);
+
+/// The same, with the files `files_for_key(key)` returns (name, text), e.g.
+/// the phases of `qail migrate new --from A --to B`.
+std::filesystem::path create_migration(
+    const std::filesystem::path& migrations_dir, const std::string& name,
+    const std::function<std::vector<std::pair<std::string, std::string>>(const std::string&)>&
+        files_for_key);
 
 /// The four files' texts for a migration folder named `key`.
 std::vector<std::pair<std::string, std::string>> migration_templates(const std::string& key);

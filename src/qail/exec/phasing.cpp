@@ -1,0 +1,956 @@
+#include "phasing.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include <qail/base/error.hpp>
+#include <qail/base/strings.hpp>
+#include <qail/diff/diff.hpp>
+#include <qail/model/naming.hpp>
+#include <qail/model/types.hpp>
+#include <qail/plan/build.hpp>
+#include <qail/plan/ddl.hpp>
+#include <qail/sql/quote.hpp>
+
+namespace qail::exec {
+
+using plan::LockLevel;
+using plan::Phase;
+using plan::Risk;
+using plan::Step;
+using plan::StepKind;
+
+namespace {
+
+std::string q(std::string_view ident) {
+    return sql::quote_ident(std::string(ident));
+}
+
+Step make_step(StepKind kind, std::string sql, LockLevel lock, const model::QualifiedName& table,
+               const std::string& member, Risk risk, std::string reason) {
+    Step s;
+    s.kind = kind;
+    s.sql = std::move(sql);
+    s.lock = lock;
+    s.locked_relation = table;
+    s.target.kind = member.empty() ? model::ObjectKind::table : model::ObjectKind::column;
+    s.target.name = table;
+    s.target.member = member;
+    s.risk = risk;
+    s.reason = std::move(reason);
+    return s;
+}
+
+PhasedStep sql_step(StepKind kind, std::string sql, LockLevel lock,
+                    const model::QualifiedName& table, const std::string& member = {},
+                    Risk risk = Risk::low, std::string reason = {}) {
+    return PhasedStep{make_step(kind, std::move(sql), lock, table, member, risk, std::move(reason)),
+                      std::nullopt, {}};
+}
+
+// Undo statements that also work when the object is already gone (a whole
+// down file may follow phase downs that removed it first).
+std::string tolerant(std::string sql) {
+    auto insert_after = [&](std::string_view prefix, std::string_view what) {
+        size_t at = sql.find(prefix);
+        if (at != std::string::npos && sql.find(std::string(prefix) + "IF EXISTS") == std::string::npos) {
+            sql.insert(at + prefix.size(), what);
+        }
+    };
+    if (sql.rfind("DROP INDEX CONCURRENTLY ", 0) == 0) {
+        insert_after("DROP INDEX CONCURRENTLY ", "IF EXISTS ");
+    } else if (sql.rfind("DROP INDEX ", 0) == 0) {
+        insert_after("DROP INDEX ", "IF EXISTS ");
+    } else if (sql.rfind("DROP TABLE ", 0) == 0) {
+        insert_after("DROP TABLE ", "IF EXISTS ");
+    } else if (sql.rfind("ALTER TABLE ", 0) == 0) {
+        insert_after(" DROP CONSTRAINT ", "IF EXISTS ");
+        insert_after(" DROP COLUMN ", "IF EXISTS ");
+    }
+    return sql;
+}
+
+bool is_volatile_default(const std::string& expr) {
+    for (const char* f : {"random(", "uuid", "nextval(", "clock_timestamp(", "timeofday("}) {
+        if (expr.find(f) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct RenamedColumn {
+    model::QualifiedName table;
+    std::string old_name;
+    std::string new_name;
+};
+
+class Phaser {
+public:
+    Phaser(const model::Schema& to, const diff::Result& result, PhasedPlan& out)
+        : m_to(to), m_from_renamed(*result.renamed_from), m_out(out) {
+        for (const model::RenameHint& h : result.renames) {
+            if (h.target == model::RenameHint::Target::column) {
+                m_renamed.push_back(RenamedColumn{h.to, h.from_column, h.to_column});
+            }
+        }
+        for (const model::TransformHint& t : result.transforms) {
+            m_transforms.push_back(t);
+        }
+    }
+
+    void run(const plan::Plan& p) {
+        for (const Step& step : p.steps) {
+            route(step);
+        }
+        // the undo of each phase runs its steps backwards
+        std::reverse(m_out.down_expand.begin(), m_out.down_expand.end());
+        std::reverse(m_out.down_backfill.begin(), m_out.down_backfill.end());
+        std::reverse(m_out.down_contract.begin(), m_out.down_contract.end());
+        // contract: constraint renames onto the new columns come after the old columns are gone
+        for (PhasedStep& s : m_contract_tail) {
+            m_out.contract.push_back(std::move(s));
+        }
+        for (PhasedStep& s : m_down_contract_head) {
+            m_out.down_contract.insert(m_out.down_contract.begin(), std::move(s));
+        }
+        for (PhasedStep& s : m_down_contract_tail) {
+            m_out.down_contract.push_back(std::move(s));
+        }
+        validate_first();
+        for (std::vector<PhasedStep>* v : {&m_out.expand, &m_out.backfill, &m_out.contract}) {
+            for (PhasedStep& s : *v) {
+                s.step.phase = v == &m_out.expand     ? Phase::expand
+                               : v == &m_out.backfill ? Phase::backfill
+                                                      : Phase::contract;
+            }
+        }
+    }
+
+private:
+    // Contract runs in one transaction: catch-up fills and the VALIDATEs of
+    // constraints added in expand (SHARE UPDATE EXCLUSIVE, writers go on) come
+    // before the first step that takes ACCESS EXCLUSIVE, which is then held
+    // only for the catalog-only rest.
+    void validate_first() {
+        std::vector<PhasedStep>& c = m_out.contract;
+        auto added_here = [&](const std::string& name) {
+            std::string needle = " ADD CONSTRAINT " + name + " ";
+            return std::any_of(c.begin(), c.end(), [&](const PhasedStep& s) {
+                return s.step.sql.find(needle) != std::string::npos;
+            });
+        };
+        auto early = [&](const PhasedStep& s) {
+            if (s.step.kind == StepKind::backfill) {
+                return true;
+            }
+            if (s.step.kind != StepKind::validate_constraint) {
+                return false;
+            }
+            std::string_view marker = " VALIDATE CONSTRAINT ";
+            size_t at = s.step.sql.find(marker);
+            return at != std::string::npos && !added_here(s.step.sql.substr(at + marker.size()));
+        };
+        // decided before moving anything: `early` reads the whole phase
+        std::vector<PhasedStep> first;
+        std::vector<PhasedStep> rest;
+        for (const PhasedStep& s : c) {
+            (early(s) ? first : rest).push_back(s);
+        }
+        first.insert(first.end(), rest.begin(), rest.end());
+        c = std::move(first);
+    }
+
+    const model::Schema& m_to;
+    const model::Schema& m_from_renamed;
+    PhasedPlan& m_out;
+    std::vector<RenamedColumn> m_renamed;
+    std::vector<model::TransformHint> m_transforms;
+    /// (table, column) handled by a pattern here: the plan's own steps on it are skipped
+    std::set<std::pair<model::QualifiedName, std::string>> m_handled;
+    std::vector<PhasedStep> m_contract_tail;
+    std::vector<PhasedStep> m_down_contract_head;
+
+    bool existed_before(const model::QualifiedName& table, const std::string& column) const {
+        const model::Table* t = m_from_renamed.find_table(table);
+        return t != nullptr && t->find_column(column) != nullptr;
+    }
+
+    const model::TransformHint* transform_for(const model::QualifiedName& table,
+                                              const std::string& column) const {
+        for (const auto& t : m_transforms) {
+            if (t.table == table && t.column == column) {
+                return &t;
+            }
+        }
+        return nullptr;
+    }
+
+    void put(Phase phase, PhasedStep s) {
+        std::vector<PhasedStep>& v = phase == Phase::expand     ? m_out.expand
+                                     : phase == Phase::backfill ? m_out.backfill
+                                                                : m_out.contract;
+        v.push_back(std::move(s));
+    }
+
+    void undo(Phase phase, PhasedStep s) {
+        std::vector<PhasedStep>& v = phase == Phase::expand     ? m_out.down_expand
+                                     : phase == Phase::backfill ? m_out.down_backfill
+                                                                : m_out.down_contract;
+        v.push_back(std::move(s));
+    }
+
+    void undo_plan_step(Phase phase, const Step& step) {
+        if (step.kind == StepKind::validate_constraint || step.kind == StepKind::backfill) {
+            return; // nothing to undo in the structure
+        }
+        if (step.kind == StepKind::drop_constraint && step.target.kind == model::ObjectKind::column) {
+            return; // the helper check of SET NOT NULL: its add is undone with IF EXISTS
+        }
+        std::optional<std::string> inverse = step.inverse_sql;
+        size_t add = step.sql.find(" ADD CONSTRAINT ");
+        if (!inverse && step.kind == StepKind::add_constraint && add != std::string::npos) {
+            // the helper check of SET NOT NULL: "ALTER TABLE t ADD CONSTRAINT name CHECK ..."
+            size_t name_at = add + std::string_view(" ADD CONSTRAINT ").size();
+            size_t name_end = step.sql.find(" CHECK ", name_at);
+            if (name_end != std::string::npos) {
+                inverse = step.sql.substr(0, add) + " DROP CONSTRAINT " +
+                          step.sql.substr(name_at, name_end - name_at);
+            }
+        }
+        if (!inverse) {
+            m_out.notes.push_back(fmt::format("no automatic undo for: {}", step.sql));
+            return;
+        }
+        Step inv = step;
+        inv.sql = tolerant(*inverse);
+        inv.inverse_sql.reset();
+        inv.destructive = false;
+        inv.outside_transaction = inv.sql.find(" CONCURRENTLY ") != std::string::npos;
+        inv.reason = "undoes: " + step.sql.substr(0, std::min<size_t>(step.sql.size(), 80));
+        if (inv.sql.find("DROP COLUMN") != std::string::npos ||
+            inv.sql.rfind("DROP TABLE", 0) == 0) {
+            inv.destructive = true;
+            inv.risk = Risk::high;
+        }
+        undo(phase, PhasedStep{std::move(inv), std::nullopt, {}});
+    }
+
+    // ------------------------------------------------------------- routing
+
+    void route(const Step& step) {
+        const model::QualifiedName& table = step.target.name;
+        if (step.kind == StepKind::rename_column) {
+            for (const RenamedColumn& r : m_renamed) {
+                if (r.table == table && r.new_name == step.target.member) {
+                    rename_column(r);
+                    return;
+                }
+            }
+        }
+        if (skips_constraint_rename(step)) {
+            return;
+        }
+        if (step.target.kind == model::ObjectKind::column &&
+            m_handled.count({table, step.target.member}) > 0) {
+            return; // a pattern below made this column in its final shape
+        }
+        if (step.kind == StepKind::add_column) {
+            if (add_column(step)) {
+                return;
+            }
+        }
+        if (step.kind == StepKind::backfill) {
+            backfill_step(step);
+            return;
+        }
+        Phase phase = step.phase;
+        if (phase == Phase::backfill) {
+            phase = Phase::contract; // e.g. ALTER TYPE ... USING: a rewrite, not a chunked backfill
+        }
+        if (step.kind == StepKind::add_constraint && step.sql.find(" NOT VALID") != std::string::npos &&
+            step.target.kind == model::ObjectKind::column &&
+            existed_before(table, step.target.member)) {
+            // the check behind SET NOT NULL of an existing column: new rows
+            // obey it from expand on; contract validates it without blocking writes
+            phase = Phase::expand;
+        }
+        if (step.kind == StepKind::alter_column_type && phase == Phase::contract) {
+            m_out.notes.push_back(fmt::format(
+                "{}: the type change rewrites the table under an ACCESS EXCLUSIVE lock in "
+                "contract",
+                step.target.display()));
+        }
+        if (step.kind == StepKind::rename_table) {
+            m_out.notes.push_back(fmt::format(
+                "{}: a table rename takes effect in expand; code using the old name breaks then",
+                step.target.display()));
+        }
+        PhasedStep s{step, std::nullopt, {}};
+        if (step.kind == StepKind::drop_column && step.destructive) {
+            s.hint = fmt::format("drop {}.{} confirm", plan::ddl::name(table), q(step.target.member));
+        } else if (step.kind == StepKind::drop_table && step.destructive) {
+            s.hint = fmt::format("drop table {} confirm", plan::ddl::name(table));
+        }
+        put(phase, std::move(s));
+        undo_plan_step(phase, step);
+    }
+
+    // A transform hint (or a fill) as a chunked backfill.
+    void backfill_step(const Step& step) {
+        const model::QualifiedName& table = step.target.name;
+        const std::string& column = step.target.member;
+        const model::TransformHint* t = transform_for(table, column);
+        std::string expr;
+        if (t != nullptr) {
+            expr = t->expression;
+        } else {
+            size_t eq = step.sql.find(" = ");
+            expr = eq == std::string::npos ? std::string() : step.sql.substr(eq + 3);
+        }
+        BackfillSpec spec;
+        spec.table = table;
+        spec.set = q(column) + " = " + expr;
+        if (!existed_before(table, column)) {
+            spec.where = q(column) + " IS NULL"; // rows not done yet (also on a re-run)
+        }
+        PhasedStep s;
+        s.step = step;
+        s.step.sql = spec.describe();
+        s.step.outside_transaction = true;
+        s.step.reason = "chunked by primary key, one transaction per chunk";
+        s.backfill = spec;
+        put(Phase::backfill, std::move(s));
+        if (!existed_before(table, column)) {
+            // rows the old code inserted since the backfill
+            put(Phase::contract,
+                sql_step(StepKind::backfill,
+                         fmt::format("UPDATE {} SET {} = {} WHERE {} IS NULL",
+                                     plan::ddl::name(table), q(column), expr, q(column)),
+                         LockLevel::row_exclusive, table, {}, Risk::low,
+                         "rows written since the backfill"));
+        }
+    }
+
+    // A new NOT NULL column without a default: add it nullable with a
+    // temporary default (so rows the old code inserts are filled), fill the
+    // existing rows in backfill, and tighten in contract. False: the plan's
+    // step is fine as it is.
+    bool add_column(const Step& step) {
+        const model::QualifiedName& table = step.target.name;
+        const model::Table* t = m_to.find_table(table);
+        const model::Column* col = t == nullptr ? nullptr : t->find_column(step.target.member);
+        if (col == nullptr || !col->not_null || col->generated_expr ||
+            col->identity != model::IdentityKind::none || model::is_serial_type(col->type) ||
+            transform_for(table, col->name) != nullptr) {
+            return false;
+        }
+        bool volatile_default = col->default_expr && is_volatile_default(*col->default_expr);
+        if (col->default_expr && !volatile_default) {
+            return false; // ADD COLUMN ... DEFAULT x NOT NULL: catalog-only
+        }
+        std::string fill;
+        if (col->default_expr) {
+            fill = *col->default_expr;
+        } else {
+            std::optional<std::string> guess = fill_value_for_type(col->type);
+            if (!guess) {
+                throw InputError(fmt::format(
+                    "{}.{} is NOT NULL with neither a default nor a transform hint, and QAIL "
+                    "has no safe value for type {} to fill the existing rows with\n"
+                    "help: add `transform <expression> -> {}.{}` (or a default) to the target "
+                    "schema",
+                    table.display(), col->name, col->type, table.display(), col->name));
+            }
+            fill = *guess;
+            m_out.notes.push_back(fmt::format(
+                "{}.{} is NOT NULL with neither a default nor a transform hint: existing rows "
+                "and rows the old code inserts get {} (edit expand.qail and backfill.qail, or "
+                "add `transform <expr> -> {}.{}`, to choose another value)",
+                table.display(), col->name, fill, table.display(), col->name));
+        }
+        m_handled.insert({table, col->name});
+        std::string alter = plan::ddl::alter_table(table);
+        std::string column = q(col->name);
+        model::Column nullable = *col;
+        nullable.not_null = false;
+        nullable.default_expr.reset();
+        put(Phase::expand,
+            sql_step(StepKind::add_column,
+                     alter + " ADD COLUMN " + plan::ddl::column_definition(nullable),
+                     LockLevel::access_exclusive, table, col->name, Risk::low,
+                     "new nullable column (catalog-only change)"));
+        put(Phase::expand,
+            sql_step(StepKind::set_default,
+                     alter + " ALTER COLUMN " + column + " SET DEFAULT " + fill,
+                     LockLevel::access_exclusive, table, col->name, Risk::low,
+                     col->default_expr ? "the column's default, for new rows"
+                                       : "temporary default: rows the old code inserts are filled"));
+        undo(Phase::expand, sql_step(StepKind::drop_column,
+                                     alter + " DROP COLUMN IF EXISTS " + column,
+                                     LockLevel::access_exclusive, table, col->name, Risk::high,
+                                     "undoes the new column"));
+        BackfillSpec spec;
+        spec.table = table;
+        spec.set = column + " = " + fill;
+        spec.where = column + " IS NULL";
+        PhasedStep b;
+        b.step = make_step(StepKind::backfill, spec.describe(), LockLevel::row_exclusive, table,
+                           col->name, Risk::medium,
+                           "chunked by primary key, one transaction per chunk");
+        b.step.outside_transaction = true;
+        b.backfill = spec;
+        put(Phase::backfill, std::move(b));
+        set_not_null(table, col->name, false);
+        if (!col->default_expr) {
+            put(Phase::contract,
+                sql_step(StepKind::drop_default, alter + " ALTER COLUMN " + column + " DROP DEFAULT",
+                         LockLevel::access_exclusive, table, col->name, Risk::low,
+                         "the temporary fill default goes"));
+            undo(Phase::contract,
+                 sql_step(StepKind::set_default,
+                          alter + " ALTER COLUMN " + column + " SET DEFAULT " + fill,
+                          LockLevel::access_exclusive, table, col->name));
+        }
+        return true;
+    }
+
+    // SET NOT NULL through a validated check, all in contract (the column was
+    // filled by the backfill; `catch_up` first fills rows written since).
+    void set_not_null(const model::QualifiedName& table, const std::string& column_name,
+                      bool check_in_expand) {
+        std::string alter = plan::ddl::alter_table(table);
+        std::string column = q(column_name);
+        std::string check = model::make_object_name(table.name, column_name, "not_null");
+        Phase add_phase = check_in_expand ? Phase::expand : Phase::contract;
+        put(add_phase, sql_step(StepKind::add_constraint,
+                                alter + " ADD CONSTRAINT " + q(check) + " CHECK (" + column +
+                                    " IS NOT NULL) NOT VALID",
+                                LockLevel::access_exclusive, table, column_name, Risk::low,
+                                "NOT VALID: new rows only, no scan"));
+        undo(add_phase, sql_step(StepKind::drop_constraint,
+                                 alter + " DROP CONSTRAINT IF EXISTS " + q(check),
+                                 LockLevel::access_exclusive, table, column_name));
+        put(Phase::contract,
+            sql_step(StepKind::validate_constraint, alter + " VALIDATE CONSTRAINT " + q(check),
+                     LockLevel::share_update_exclusive, table, column_name, Risk::medium,
+                     "scans the table without blocking writes; fails if a row holds NULL"));
+        PhasedStep s = sql_step(StepKind::set_not_null,
+                                alter + " ALTER COLUMN " + column + " SET NOT NULL",
+                                LockLevel::access_exclusive, table, column_name, Risk::medium,
+                                "uses the validated check: no table scan");
+        put(Phase::contract, std::move(s));
+        undo(Phase::contract, sql_step(StepKind::drop_not_null,
+                                       alter + " ALTER COLUMN " + column + " DROP NOT NULL",
+                                       LockLevel::access_exclusive, table, column_name));
+        put(Phase::contract, sql_step(StepKind::drop_constraint,
+                                      alter + " DROP CONSTRAINT " + q(check),
+                                      LockLevel::access_exclusive, table, column_name));
+    }
+
+    // ---------------------------------------------------------- rename
+
+    static std::string copy_expr(const std::string& source, const std::string& from_type,
+                                 const std::string& to_type) {
+        return from_type == to_type ? source : "CAST(" + source + " AS " + plan::ddl::type(to_type) + ")";
+    }
+
+    void rename_column(const RenamedColumn& r) {
+        const model::Table* new_table = m_to.find_table(r.table);
+        const model::Table* old_table = m_from_renamed.find_table(r.table);
+        const model::Column* n = new_table == nullptr ? nullptr : new_table->find_column(r.new_name);
+        // renamed_from holds the old column under its new name
+        const model::Column* o = old_table == nullptr ? nullptr : old_table->find_column(r.new_name);
+        if (n == nullptr || o == nullptr) {
+            throw InternalError(fmt::format("rename {}.{} -> {}: column not found",
+                                            r.table.display(), r.old_name, r.new_name));
+        }
+        m_handled.insert({r.table, r.new_name});
+        const model::QualifiedName& table = r.table;
+        std::string alter = plan::ddl::alter_table(table);
+        std::string oc = q(r.old_name);
+        std::string nc = q(r.new_name);
+        std::string function_name = model::make_object_name(
+            table.name, r.old_name + "_to_" + r.new_name, "qail_sync");
+        model::QualifiedName function{table.schema, function_name};
+        std::string fn = plan::ddl::name(function);
+        std::string trigger = q(function_name);
+
+        // expand: the new column, and a trigger that copies writes both ways
+        model::Column added = *n;
+        added.not_null = false;
+        added.default_expr.reset();
+        put(Phase::expand, sql_step(StepKind::add_column,
+                                    alter + " ADD COLUMN " + plan::ddl::column_definition(added),
+                                    LockLevel::access_exclusive, table, r.new_name, Risk::low,
+                                    fmt::format("new column for the rename of {}", r.old_name)));
+        std::string to_new = copy_expr("NEW." + oc, o->type, n->type);
+        std::string to_old = copy_expr("NEW." + nc, n->type, o->type);
+        std::string body = fmt::format(
+            "CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $qail_sync$\n"
+            "BEGIN\n"
+            "  -- {o} and {n} hold the same value while both exist (qail: rename {o} -> {n})\n"
+            "  IF TG_OP = 'INSERT' THEN\n"
+            "    IF NEW.{n} IS NULL THEN NEW.{n} := {to_new};\n"
+            "    ELSIF NEW.{o} IS NULL THEN NEW.{o} := {to_old};\n"
+            "    END IF;\n"
+            "  ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN NEW.{n} := {to_new};\n"
+            "  ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN NEW.{o} := {to_old};\n"
+            "  ELSIF NEW.{n} IS NULL THEN NEW.{n} := {to_new};\n"
+            "  END IF;\n"
+            "  RETURN NEW;\n"
+            "END\n"
+            "$qail_sync$",
+            fmt::arg("fn", fn), fmt::arg("o", oc), fmt::arg("n", nc), fmt::arg("to_new", to_new),
+            fmt::arg("to_old", to_old));
+        std::string create_trigger = fmt::format(
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+            trigger, plan::ddl::name(table), fn);
+        put(Phase::expand, sql_step(StepKind::create_function, body, LockLevel::none, {}, {},
+                                    Risk::low, "copies writes between the old and the new column"));
+        put(Phase::expand, sql_step(StepKind::create_trigger, create_trigger,
+                                    LockLevel::share_row_exclusive, table, {}, Risk::low,
+                                    "old and new code can both write until contract"));
+        std::string drop_trigger =
+            fmt::format("DROP TRIGGER IF EXISTS {} ON {}", trigger, plan::ddl::name(table));
+        std::string drop_function = fmt::format("DROP FUNCTION IF EXISTS {}()", fn);
+        undo(Phase::expand, sql_step(StepKind::drop_column,
+                                     alter + " DROP COLUMN IF EXISTS " + nc,
+                                     LockLevel::access_exclusive, table, r.new_name, Risk::high));
+        undo(Phase::expand, sql_step(StepKind::drop_function, drop_function, LockLevel::none, {}));
+        undo(Phase::expand, sql_step(StepKind::drop_trigger, drop_trigger,
+                                     LockLevel::share_row_exclusive, table));
+
+        // unique constraints and indexes on the new column: built beside the
+        // old ones under a temporary name, named in contract once the old go
+        rebuild_dependents(r, *new_table);
+
+        // backfill: copy the rows written before the trigger existed
+        BackfillSpec spec;
+        spec.table = table;
+        spec.set = nc + " = " + copy_expr(oc, o->type, n->type);
+        spec.where = nc + " IS DISTINCT FROM " + copy_expr(oc, o->type, n->type);
+        PhasedStep b;
+        b.step = make_step(StepKind::backfill, spec.describe(), LockLevel::row_exclusive, table,
+                           r.new_name, Risk::medium,
+                           "copies the renamed column, chunked by primary key");
+        b.step.outside_transaction = true;
+        b.backfill = spec;
+        put(Phase::backfill, std::move(b));
+
+        // contract: tighten the new column, drop the trigger and the old column
+        if (n->not_null) {
+            set_not_null(table, r.new_name, false);
+        }
+        if (n->default_expr) {
+            put(Phase::contract, sql_step(StepKind::set_default,
+                                          alter + " ALTER COLUMN " + nc + " SET DEFAULT " +
+                                              *n->default_expr,
+                                          LockLevel::access_exclusive, table, r.new_name));
+            undo(Phase::contract, sql_step(StepKind::drop_default,
+                                           alter + " ALTER COLUMN " + nc + " DROP DEFAULT",
+                                           LockLevel::access_exclusive, table, r.new_name));
+        }
+        put(Phase::contract,
+            sql_step(StepKind::drop_trigger,
+                     fmt::format("DROP TRIGGER {} ON {}", trigger, plan::ddl::name(table)),
+                     LockLevel::share_row_exclusive, table, {}, Risk::low,
+                     "the copy trigger goes with the old column"));
+        put(Phase::contract, sql_step(StepKind::drop_function, "DROP FUNCTION " + fn + "()",
+                                      LockLevel::none, {}));
+        PhasedStep drop = sql_step(StepKind::drop_column, alter + " DROP COLUMN " + oc,
+                                   LockLevel::access_exclusive, table, r.old_name, Risk::high,
+                                   fmt::format("its values live on in {}", r.new_name));
+        drop.step.destructive = true;
+        drop.hint = fmt::format("drop {}.{} confirm", plan::ddl::name(table), oc);
+        put(Phase::contract, std::move(drop));
+
+        // undo of contract, in reverse: the old column back, filled from the new one
+        model::Column restored = *o;
+        restored.name = r.old_name;
+        restored.not_null = false;
+        undo(Phase::contract, sql_step(StepKind::create_trigger, create_trigger,
+                                       LockLevel::share_row_exclusive, table));
+        undo(Phase::contract, sql_step(StepKind::create_function, body, LockLevel::none, {}));
+        if (o->not_null) {
+            undo(Phase::contract, sql_step(StepKind::set_not_null,
+                                           alter + " ALTER COLUMN " + oc + " SET NOT NULL",
+                                           LockLevel::access_exclusive, table, r.old_name));
+        }
+        undo(Phase::contract,
+             sql_step(StepKind::backfill,
+                      fmt::format("UPDATE {} SET {} = {}", plan::ddl::name(table), oc,
+                                  copy_expr(nc, n->type, o->type)),
+                      LockLevel::row_exclusive, table, r.old_name));
+        undo(Phase::contract, sql_step(StepKind::add_column,
+                                       alter + " ADD COLUMN " + plan::ddl::column_definition(restored),
+                                       LockLevel::access_exclusive, table, r.old_name));
+        restore_old_dependents(r, *old_table);
+    }
+
+    static bool names_column(const std::vector<std::string>& columns, const std::string& c) {
+        return std::find(columns.begin(), columns.end(), c) != columns.end();
+    }
+
+    void rebuild_dependents(const RenamedColumn& r, const model::Table& new_table) {
+        const model::QualifiedName& table = r.table;
+        std::string alter = plan::ddl::alter_table(table);
+        for (const model::UniqueConstraint& u : new_table.uniques) {
+            if (!names_column(u.columns, r.new_name)) {
+                continue;
+            }
+            std::string temp = model::make_object_name(u.name, "", "qail");
+            model::Index index;
+            index.name = {table.schema, temp};
+            index.table = table;
+            index.unique = true;
+            for (const std::string& c : u.columns) {
+                model::IndexElement e;
+                e.key = c;
+                index.elements.push_back(e);
+            }
+            index.include = u.include;
+            index.nulls_not_distinct = u.nulls_not_distinct;
+            mark_constraint_rename(u.name);
+            put(Phase::expand, sql_step(StepKind::create_index, plan::ddl::create_index(index, true),
+                                        LockLevel::share_update_exclusive, table, {}, Risk::medium,
+                                        "builds the index without blocking writes"));
+            m_out.expand.back().step.outside_transaction = true;
+            undo(Phase::expand,
+                 sql_step(StepKind::drop_index,
+                          "DROP INDEX IF EXISTS " + plan::ddl::name(index.name),
+                          LockLevel::access_exclusive, table));
+            m_contract_tail.push_back(sql_step(
+                StepKind::add_constraint,
+                fmt::format("{} ADD CONSTRAINT {} UNIQUE USING INDEX {}", alter, q(u.name), q(temp)),
+                LockLevel::access_exclusive, table, {}, Risk::low,
+                "the index built in expand becomes the constraint"));
+            m_down_contract_head.push_back(
+                sql_step(StepKind::drop_constraint,
+                         fmt::format("{} DROP CONSTRAINT IF EXISTS {}", alter, q(u.name)),
+                         LockLevel::access_exclusive, table));
+        }
+        for (const model::Index& i : m_to.indexes) {
+            if (!(i.table == table)) {
+                continue;
+            }
+            bool uses = false;
+            bool in_expression = false;
+            for (const model::IndexElement& e : i.elements) {
+                uses = uses || (!e.is_expression && e.key == r.new_name);
+                in_expression = in_expression || (e.is_expression && e.key.find(r.new_name) != std::string::npos);
+            }
+            if (in_expression || (i.where && i.where->find(r.new_name) != std::string::npos)) {
+                m_out.notes.push_back(fmt::format(
+                    "index {} uses {} in an expression or predicate: check it after the rename",
+                    i.name.display(), r.new_name));
+            }
+            if (!uses) {
+                continue;
+            }
+            model::Index temp_index = i;
+            std::string temp = model::make_object_name(i.name.name, "", "qail");
+            temp_index.name.name = temp;
+            put(Phase::expand, sql_step(StepKind::create_index,
+                                        plan::ddl::create_index(temp_index, true),
+                                        LockLevel::share_update_exclusive, table, {}, Risk::medium,
+                                        "builds the index without blocking writes"));
+            m_out.expand.back().step.outside_transaction = true;
+            undo(Phase::expand, sql_step(StepKind::drop_index,
+                                         "DROP INDEX IF EXISTS " + plan::ddl::name(temp_index.name),
+                                         LockLevel::access_exclusive, table));
+            m_contract_tail.push_back(sql_step(
+                StepKind::rename_index,
+                fmt::format("ALTER INDEX {} RENAME TO {}", plan::ddl::name(temp_index.name),
+                            q(i.name.name)),
+                LockLevel::share_update_exclusive, table));
+            m_down_contract_head.push_back(sql_step(
+                StepKind::rename_index,
+                fmt::format("ALTER INDEX IF EXISTS {} RENAME TO {}", plan::ddl::name(i.name),
+                            q(temp)),
+                LockLevel::share_update_exclusive, table));
+        }
+        for (const model::CheckConstraint& c : new_table.checks) {
+            if (c.expression.find(r.new_name) != std::string::npos) {
+                m_out.notes.push_back(fmt::format(
+                    "check {} names {}: it is not carried to the new column; add it in contract",
+                    c.name, r.new_name));
+            }
+        }
+        for (const model::ForeignKey& fk : new_table.foreign_keys) {
+            if (names_column(fk.columns, r.new_name)) {
+                m_out.notes.push_back(fmt::format(
+                    "foreign key {} uses {}: it is not carried to the new column; add it in "
+                    "contract",
+                    fk.name, r.new_name));
+            }
+        }
+    }
+
+    // The plan renames the old constraint onto the new name; here the old one
+    // goes with its column instead.
+    void mark_constraint_rename(const std::string& new_name) {
+        m_skip_constraint_names.insert(new_name);
+    }
+
+    bool skips_constraint_rename(const Step& step) const {
+        if (step.kind != StepKind::rename_constraint) {
+            return false;
+        }
+        for (const std::string& name : m_skip_constraint_names) {
+            std::string suffix = " TO " + q(name);
+            if (step.sql.size() >= suffix.size() &&
+                step.sql.compare(step.sql.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void restore_old_dependents(const RenamedColumn& r, const model::Table& old_table) {
+        // the old column's unique constraints, back under their own names
+        std::string alter = plan::ddl::alter_table(r.table);
+        for (const model::UniqueConstraint& u : old_table.uniques) {
+            if (!names_column(u.columns, r.new_name)) {
+                continue;
+            }
+            std::vector<std::string> cols;
+            for (const std::string& c : u.columns) {
+                cols.push_back(q(c == r.new_name ? r.old_name : c));
+            }
+            m_down_contract_tail.push_back(sql_step(
+                StepKind::add_constraint,
+                fmt::format("{} ADD CONSTRAINT {} UNIQUE ({})", alter,
+                            q(old_constraint_name(u.name, r)), join(cols, ", ")),
+                LockLevel::access_exclusive, r.table));
+        }
+        // the old column's indexes (dropped with it), back on the old column
+        for (const model::Index& i : m_from_renamed.indexes) {
+            if (!(i.table == r.table)) {
+                continue;
+            }
+            bool uses = false;
+            model::Index old = i;
+            for (model::IndexElement& e : old.elements) {
+                if (!e.is_expression && e.key == r.new_name) {
+                    e.key = r.old_name;
+                    uses = true;
+                }
+            }
+            if (uses) {
+                m_down_contract_tail.push_back(sql_step(StepKind::create_index,
+                                                        plan::ddl::create_index(old, false),
+                                                        LockLevel::share, r.table));
+            }
+        }
+    }
+
+    std::string old_constraint_name(const std::string& name, const RenamedColumn& r) const {
+        // renamed_from keeps constraint names; a default name built from the new
+        // column is the plan's rename target: the old name had the old column
+        std::string from_default = model::make_object_name(r.table.name, r.new_name, "key");
+        if (name == from_default) {
+            return model::make_object_name(r.table.name, r.old_name, "key");
+        }
+        return name;
+    }
+
+    std::set<std::string> m_skip_constraint_names;
+    std::vector<PhasedStep> m_down_contract_tail;
+};
+
+} // namespace
+
+const std::vector<PhasedStep>& PhasedPlan::phase(plan::Phase p) const {
+    return p == Phase::expand ? expand : p == Phase::backfill ? backfill : contract;
+}
+
+std::optional<std::string> fill_value_for_type(const std::string& type) {
+    std::string t = to_lower(type);
+    if (t.size() > 2 && t.compare(t.size() - 2, 2, "[]") == 0) {
+        return "'{}'";
+    }
+    if (t.rfind("timestamp", 0) == 0) {
+        return "now()";
+    }
+    if (t == "date") {
+        return "CURRENT_DATE";
+    }
+    if (t.rfind("time with time zone", 0) == 0) {
+        return "CURRENT_TIME";
+    }
+    if (t.rfind("time", 0) == 0) {
+        return "LOCALTIME";
+    }
+    if (t == "interval") {
+        return "'0'";
+    }
+    for (const char* number : {"integer", "bigint", "smallint", "numeric", "real",
+                               "double precision", "decimal", "money"}) {
+        if (t.rfind(number, 0) == 0) {
+            return "0";
+        }
+    }
+    for (const char* text : {"text", "character varying", "character", "varchar", "citext"}) {
+        if (t.rfind(text, 0) == 0) {
+            return "''";
+        }
+    }
+    if (t == "boolean") {
+        return "false";
+    }
+    if (t == "uuid") {
+        return "gen_random_uuid()";
+    }
+    if (t == "json" || t == "jsonb") {
+        return "'{}'";
+    }
+    return std::nullopt;
+}
+
+PhasedPlan plan_phases(const model::Schema& from, const model::Schema& to,
+                       const PhaseOptions& options) {
+    diff::Result result = diff::diff(from, to);
+    if (!options.allow_destructive && !result.unconfirmed_drops.empty()) {
+        std::string message = "refusing to drop data that no 'drop ... confirm' hint covers:";
+        for (const diff::UnconfirmedDrop& d : result.unconfirmed_drops) {
+            message += d.column.empty()
+                           ? fmt::format("\n  DROP TABLE {}  (add: {})", d.table.display(), d.hint())
+                           : fmt::format("\n  DROP COLUMN {}.{}  (add: {})", d.table.display(),
+                                         d.column, d.hint());
+        }
+        message += "\nadd the hints to the target schema, or pass --allow-destructive";
+        throw RefusedError(message);
+    }
+    plan::BuildOptions build_options;
+    build_options.lock_safe = true;
+    plan::Plan p = plan::build(result, to, build_options);
+    PhasedPlan out;
+    Phaser phaser(to, result, out);
+    phaser.run(p);
+    for (const std::string& note : p.notes) {
+        out.notes.push_back(note);
+    }
+    return out;
+}
+
+} // namespace qail::exec
+
+namespace qail::exec {
+
+namespace {
+
+std::string dollar_quote_for(const std::string& body) {
+    if (body.find("$$") == std::string::npos) {
+        return "$$";
+    }
+    for (int i = 0;; ++i) {
+        std::string tag = i == 0 ? "$sql$" : fmt::format("$sql{}$", i);
+        if (body.find(tag) == std::string::npos) {
+            return tag;
+        }
+    }
+}
+
+std::string step_comment(const Step& step) {
+    std::string lock = plan::to_string(step.lock);
+    std::string where = step.locked_relation.name.empty() ? std::string()
+                                                          : " on " + step.locked_relation.display();
+    std::string line = fmt::format("# {} · lock: {}{}", plan::risk_label(step.risk), lock, where);
+    if (step.outside_transaction && step.kind != StepKind::backfill) {
+        line += " · runs alone (outside a transaction)";
+    }
+    if (!step.reason.empty()) {
+        line += " · " + step.reason;
+    }
+    return line + "\n";
+}
+
+std::string render_steps(const std::vector<PhasedStep>& steps) {
+    std::string out;
+    for (const PhasedStep& s : steps) {
+        out += step_comment(s.step);
+        if (s.backfill) {
+            const BackfillSpec& b = *s.backfill;
+            out += "-- @backfill.table: " + plan::ddl::name(b.table) + "\n";
+            if (!b.pk.empty()) {
+                std::vector<std::string> keys;
+                for (const std::string& k : b.pk) {
+                    keys.push_back(sql::quote_ident(k));
+                }
+                out += "-- @backfill.pk: " + join(keys, ", ") + "\n";
+            }
+            out += "-- @backfill.set: " + b.set + "\n";
+            if (b.where) {
+                out += "-- @backfill.where: " + *b.where + "\n";
+            }
+        } else if (!s.hint.empty()) {
+            out += s.hint + "\n";
+        } else {
+            std::string tag = dollar_quote_for(s.step.sql);
+            out += "sql " + tag + "\n" + s.step.sql + "\n" + tag + "\n";
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> phased_files(const PhasedPlan& phased,
+                                                              const std::string& key,
+                                                              const std::string& from_label,
+                                                              const std::string& to_label) {
+    std::string origin = fmt::format("# Generated by `qail migrate new --from {} --to {}`.\n",
+                                     from_label, to_label);
+    auto file = [&](const std::string& title, const std::string& what,
+                    const std::vector<PhasedStep>& steps) {
+        std::string text = fmt::format("# {}: {}\n", key, title) + origin + what + "\n";
+        if (steps.empty()) {
+            text += "# (nothing to do in this phase)\n";
+        } else {
+            text += render_steps(steps);
+        }
+        return text;
+    };
+    std::vector<std::pair<std::string, std::string>> files;
+    files.emplace_back(
+        "expand.qail",
+        file("expand phase",
+             "# Additive and lock-safe: the old code keeps working (qail migrate apply --phase "
+             "expand).\n",
+             phased.expand));
+    files.emplace_back(
+        "backfill.qail",
+        file("backfill phase",
+             "# Data movement in chunks by primary key, one transaction per chunk, resumable\n"
+             "# (qail migrate apply --phase backfill --backfill-chunk-size 10000).\n",
+             phased.backfill));
+    files.emplace_back(
+        "contract.qail",
+        file("contract phase",
+             "# Tightening and removal, once no code uses the old shape\n"
+             "# (qail migrate apply --phase contract --codebase ./src).\n",
+             phased.contract));
+    files.emplace_back("down.contract.qail",
+                       file("undo of the contract phase", "", phased.down_contract));
+    files.emplace_back("down.backfill.qail",
+                       file("undo of the backfill phase",
+                            "# Backfilled values stay; the columns holding them go with the "
+                            "undo of expand.\n",
+                            phased.down_backfill));
+    files.emplace_back("down.expand.qail", file("undo of the expand phase", "", phased.down_expand));
+    std::vector<PhasedStep> all = phased.down_contract;
+    all.insert(all.end(), phased.down_backfill.begin(), phased.down_backfill.end());
+    all.insert(all.end(), phased.down_expand.begin(), phased.down_expand.end());
+    files.emplace_back("down.qail",
+                       file("down",
+                            "# Undoes the whole migration, newest phase first (qail migrate "
+                            "rollback --to <an earlier version>).\n",
+                            all));
+    return files;
+}
+
+} // namespace qail::exec
