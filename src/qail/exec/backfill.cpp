@@ -275,6 +275,9 @@ BackfillResult run_backfill(pg::Connection& conn, const BackfillSpec& spec,
         run_chunk([&] {
             upper.reset();
             pg::Transaction tx(conn);
+            // the chunk and its checkpoint commit together, so a commit lost in a
+            // server crash loses both and the chunk is simply done again
+            conn.exec("SET LOCAL synchronous_commit = off");
             // the upper end of this chunk: the chunk_size-th key after the cursor
             std::string lower = cursor ? key_tuple + " > " + bound(1) : std::string("true");
             std::vector<pg::Param> params;

@@ -119,6 +119,7 @@ public:
         for (PhasedStep& s : m_down_contract_tail) {
             m_out.down_contract.push_back(std::move(s));
         }
+        validate_first();
         for (std::vector<PhasedStep>* v : {&m_out.expand, &m_out.backfill, &m_out.contract}) {
             for (PhasedStep& s : *v) {
                 s.step.phase = v == &m_out.expand     ? Phase::expand
@@ -129,6 +130,39 @@ public:
     }
 
 private:
+    // Contract runs in one transaction: catch-up fills and the VALIDATEs of
+    // constraints added in expand (SHARE UPDATE EXCLUSIVE, writers go on) come
+    // before the first step that takes ACCESS EXCLUSIVE, which is then held
+    // only for the catalog-only rest.
+    void validate_first() {
+        std::vector<PhasedStep>& c = m_out.contract;
+        auto added_here = [&](const std::string& name) {
+            std::string needle = " ADD CONSTRAINT " + name + " ";
+            return std::any_of(c.begin(), c.end(), [&](const PhasedStep& s) {
+                return s.step.sql.find(needle) != std::string::npos;
+            });
+        };
+        auto early = [&](const PhasedStep& s) {
+            if (s.step.kind == StepKind::backfill) {
+                return true;
+            }
+            if (s.step.kind != StepKind::validate_constraint) {
+                return false;
+            }
+            std::string_view marker = " VALIDATE CONSTRAINT ";
+            size_t at = s.step.sql.find(marker);
+            return at != std::string::npos && !added_here(s.step.sql.substr(at + marker.size()));
+        };
+        // decided before moving anything: `early` reads the whole phase
+        std::vector<PhasedStep> first;
+        std::vector<PhasedStep> rest;
+        for (const PhasedStep& s : c) {
+            (early(s) ? first : rest).push_back(s);
+        }
+        first.insert(first.end(), rest.begin(), rest.end());
+        c = std::move(first);
+    }
+
     const model::Schema& m_to;
     const model::Schema& m_from_renamed;
     PhasedPlan& m_out;

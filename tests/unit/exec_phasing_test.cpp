@@ -1,0 +1,118 @@
+// The phase splitter (exec/phasing): what lands in expand, backfill and
+// contract, and that the written files compile back to the same steps.
+
+#include <gtest/gtest.h>
+
+#include <qail/exec/delta.hpp>
+#include <qail/exec/phasing.hpp>
+
+#include "unit/lang_test_util.hpp"
+
+namespace qail::exec {
+namespace {
+
+using qail::lang::test::parse_ok;
+
+bool any_sql(const std::vector<PhasedStep>& steps, std::string_view needle) {
+    for (const PhasedStep& s : steps) {
+        if (s.step.sql.find(needle) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+TEST(ExecPhasing, NewNotNullColumnGetsAFillDefaultABackfillAndAValidatedCheck) {
+    model::Schema from = parse_ok("table t {\n  id bigint primary_key\n}\n");
+    model::Schema to =
+        parse_ok("table t {\n  id bigint primary_key\n  flag boolean not_null\n}\n");
+    PhasedPlan p = plan_phases(from, to);
+    EXPECT_TRUE(any_sql(p.expand, "ADD COLUMN flag BOOLEAN"));
+    EXPECT_FALSE(any_sql(p.expand, "NOT NULL"));
+    EXPECT_TRUE(any_sql(p.expand, "SET DEFAULT false"));
+    ASSERT_EQ(p.backfill.size(), 1u);
+    ASSERT_TRUE(p.backfill[0].backfill.has_value());
+    EXPECT_EQ(p.backfill[0].backfill->set, "flag = false");
+    EXPECT_TRUE(any_sql(p.contract, "VALIDATE CONSTRAINT"));
+    EXPECT_TRUE(any_sql(p.contract, "SET NOT NULL"));
+    EXPECT_TRUE(any_sql(p.contract, "DROP DEFAULT"));
+    // the check added in contract is validated after it is added
+    ASSERT_GE(p.contract.size(), 2u);
+    EXPECT_EQ(p.contract[0].step.kind, plan::StepKind::add_constraint);
+    EXPECT_EQ(p.contract[1].step.kind, plan::StepKind::validate_constraint);
+    EXPECT_TRUE(any_sql(p.down_expand, "DROP COLUMN IF EXISTS flag"));
+    EXPECT_EQ(p.notes.size(), 1u);
+}
+
+TEST(ExecPhasing, ConstraintsOnExistingColumnsAreNotValidInExpandAndValidatedFirstInContract) {
+    model::Schema from = parse_ok("table o {\n  id integer primary_key\n}\n"
+                                  "table t {\n  id bigint primary_key\n  o_id integer\n"
+                                  "  b integer\n}\n");
+    model::Schema to = parse_ok("table o {\n  id integer primary_key\n}\n"
+                                "table t {\n  id bigint primary_key\n"
+                                "  o_id integer references o(id)\n  b integer not_null\n}\n"
+                                "index idx_t_b on t (b)\n");
+    PhasedPlan p = plan_phases(from, to);
+    EXPECT_TRUE(any_sql(p.expand, "FOREIGN KEY (o_id) REFERENCES o (id) NOT VALID"));
+    EXPECT_TRUE(any_sql(p.expand, "CHECK (b IS NOT NULL) NOT VALID"));
+    EXPECT_TRUE(any_sql(p.expand, "CREATE INDEX CONCURRENTLY idx_t_b"));
+    ASSERT_GE(p.contract.size(), 3u);
+    // both VALIDATEs run before the first ACCESS EXCLUSIVE step
+    EXPECT_EQ(p.contract[0].step.kind, plan::StepKind::validate_constraint);
+    EXPECT_EQ(p.contract[1].step.kind, plan::StepKind::validate_constraint);
+    EXPECT_TRUE(p.backfill.empty());
+}
+
+TEST(ExecPhasing, WrittenFilesCompileBackToTheSameSteps) {
+    model::Schema from = parse_ok("table users {\n  id serial primary_key\n"
+                                  "  username text not_null unique\n}\n");
+    model::Schema to = parse_ok("table users {\n  id serial primary_key\n"
+                                "  name text not_null unique\n}\n"
+                                "rename users.username -> users.name\n");
+    PhasedPlan p = plan_phases(from, to);
+    EXPECT_TRUE(any_sql(p.expand, "CREATE UNIQUE INDEX CONCURRENTLY users_name_key_qail"));
+    EXPECT_TRUE(any_sql(p.contract, "UNIQUE USING INDEX users_name_key_qail"));
+    EXPECT_TRUE(any_sql(p.down_contract, "ADD CONSTRAINT users_username_key UNIQUE (username)"));
+    auto files = phased_files(p, "20260101000000_rn", "a.qail", "b.qail");
+    for (const auto& [name, text] : files) {
+        plan::Phase phase = name == "backfill.qail" ? plan::Phase::backfill
+                            : name == "expand.qail" ? plan::Phase::expand
+                                                    : plan::Phase::contract;
+        CompiledDelta d = compile_delta(text, name, phase);
+        size_t expected = name == "expand.qail"     ? p.expand.size()
+                          : name == "backfill.qail" ? p.backfill.size()
+                          : name == "contract.qail" ? p.contract.size()
+                          : name == "down.expand.qail"
+                              ? p.down_expand.size()
+                          : name == "down.contract.qail"
+                              ? p.down_contract.size()
+                          : name == "down.backfill.qail"
+                              ? p.down_backfill.size()
+                              : p.down_expand.size() + p.down_backfill.size() +
+                                    p.down_contract.size();
+        EXPECT_EQ(d.steps.size(), expected) << name << "\n" << text;
+    }
+}
+
+TEST(ExecPhasing, BackfillFileMayHoldSeveralBackfills) {
+    CompiledDelta d = compile_delta("-- @backfill.table: a\n-- @backfill.set: x = 1\n\n"
+                                    "-- @backfill.table: b\n-- @backfill.set: y = 2\n"
+                                    "-- @backfill.where: y IS NULL\n",
+                                    "backfill.qail", plan::Phase::backfill);
+    ASSERT_EQ(d.steps.size(), 2u);
+    EXPECT_EQ(d.steps[0].backfill->table.name, "a");
+    EXPECT_FALSE(d.steps[0].backfill->where.has_value());
+    EXPECT_EQ(d.steps[1].backfill->table.name, "b");
+    EXPECT_EQ(d.steps[1].backfill->where.value_or(""), "y IS NULL");
+}
+
+TEST(ExecPhasing, FillValuesByType) {
+    EXPECT_EQ(fill_value_for_type("timestamp without time zone").value_or(""), "now()");
+    EXPECT_EQ(fill_value_for_type("integer").value_or(""), "0");
+    EXPECT_EQ(fill_value_for_type("character varying(20)").value_or(""), "''");
+    EXPECT_EQ(fill_value_for_type("text[]").value_or(""), "'{}'");
+    EXPECT_FALSE(fill_value_for_type("tsvector").has_value());
+}
+
+} // namespace
+} // namespace qail::exec
