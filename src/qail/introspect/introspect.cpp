@@ -594,12 +594,13 @@ private:
 
     // A column whose default takes the next value of a sequence it owns, with
     // the name and options `serial` would give it, is written as serial.
-    bool fold_serial(const Relation& table, model::Column& column, int attnum) {
+    bool fold_serial(const Relation& table, model::Column& column, int attnum,
+                     const std::vector<Oid>& owned_sequences) {
         if (!column.default_expr || column.identity != model::IdentityKind::none) {
             return false;
         }
         const std::string& def = *column.default_expr;
-        if (def.rfind("nextval('", 0) != 0) {
+        if (def.rfind("nextval('", 0) != 0 || def.find("::regclass)") == std::string::npos) {
             return false;
         }
         const char* serial = column.type == "integer"    ? "serial"
@@ -610,24 +611,24 @@ private:
             return false;
         }
         std::string seq_name = model::default_serial_sequence_name(table.name, column.name);
-        for (const auto& [oid, s] : m_sequences) {
+        for (Oid oid : owned_sequences) {
+            const SequenceRow& s = m_sequences.at(oid);
             if (s.dependency != 'a' || s.owner_column != attnum) {
                 continue;
             }
             auto rel = m_relations.find(oid);
-            auto owner = m_relations.find(s.owner_table);
-            if (rel == m_relations.end() || owner == m_relations.end() ||
-                owner->second.name != table.name || owner->second.schema != table.schema) {
-                continue;
-            }
-            if (rel->second.name != seq_name || rel->second.schema != table.schema ||
-                s.type != column.type) {
+            if (rel == m_relations.end() || rel->second.name != seq_name ||
+                rel->second.schema != table.schema || s.type != column.type) {
                 continue;
             }
             if (!default_sequence_options(sequence_options(s, s.type))) {
                 continue;
             }
-            if (def.find(seq_name) == std::string::npos || def.find("::regclass)") == std::string::npos) {
+            // the default must be exactly the serial one
+            std::string expected = table.schema == "public" ? seq_name : table.schema + "." + seq_name;
+            std::string named = def.substr(9, def.size() - 9 - std::string_view("'::regclass)").size());
+            std::erase(named, '"');
+            if (!def.ends_with("'::regclass)") || named != expected) {
                 continue;
             }
             column.type = serial;
@@ -701,7 +702,7 @@ private:
                         }
                     }
                 } else {
-                    fold_serial(rel, column, row.attnum);
+                    fold_serial(rel, column, row.attnum, owned[oid]);
                 }
                 model::ObjectRef ref{model::ObjectKind::column, qname(rel), column.name, {}};
                 AclDelta delta = acl_delta(row.acl, {}, row.acl.empty());
