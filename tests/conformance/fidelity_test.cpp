@@ -38,11 +38,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Measured on this machine (PostgreSQL 15.18, 799 cases of which 798 load):
-// 797 pass; the one failure is CreateIndexWithMultipleStorageParameters (the
-// model keeps index storage parameters sorted, pg_dump prints them in the
-// order given). A regression below this count fails the suite.
-constexpr int k_min_passing = 790;
+// Measured on this machine (PostgreSQL 15.18): 797 of the 799 cases pass (all
+// load). The two failures are limits of the model, not of pull:
+// sqldef/CreateIndexWithMultipleStorageParameters (index storage parameters
+// are kept sorted; pg_dump prints them in the order given) and
+// realworld/danbooru (a user-defined operator and SET STATISTICS targets,
+// reported as unmanaged). A regression below this count fails the suite.
+constexpr int k_min_passing = 797;
 
 // Empties a database for the next case. Returns false when something the
 // reset does not cover is left (then the caller replaces the database).
@@ -135,9 +137,15 @@ std::string first_difference(const std::string& a, const std::string& b) {
     }
 }
 
-std::string pull_text(const TempDatabase& db) {
+std::string pull_text(const TempDatabase& db, std::string* unmanaged = nullptr) {
     pg::Connection conn = db.connect();
-    return lang::print_schema(introspect::introspect(conn, {}).schema);
+    introspect::Result result = introspect::introspect(conn, {});
+    if (unmanaged != nullptr) {
+        for (const introspect::Unmanaged& u : result.unmanaged) {
+            *unmanaged += (unmanaged->empty() ? "" : ", ") + u.kind + " " + u.name;
+        }
+    }
+    return lang::print_schema(result.schema);
 }
 
 void run_case(const CorpusCase& c, CaseTable& table) {
@@ -151,7 +159,8 @@ void run_case(const CorpusCase& c, CaseTable& table) {
         table.skip(c.name, load.reason);
         return;
     }
-    std::string pulled_a = pull_text(a);
+    std::string unmanaged;
+    std::string pulled_a = pull_text(a, &unmanaged);
     TempDir dir;
     fs::path qail_file = dir.write("pulled.qail", pulled_a);
     RunResult create = run_qail({"diff", "_", qail_file.string()});
@@ -178,7 +187,8 @@ void run_case(const CorpusCase& c, CaseTable& table) {
     std::string dump_a = normalized_dump(a.name());
     std::string dump_b = normalized_dump(b.name());
     if (dump_a != dump_b) {
-        table.fail(c.name, "pg_dump differs: " + first_difference(dump_a, dump_b));
+        table.fail(c.name, "pg_dump differs: " + first_difference(dump_a, dump_b) +
+                               (unmanaged.empty() ? "" : " (unmanaged: " + unmanaged + ")"));
         return;
     }
     table.pass(c.name);

@@ -65,6 +65,8 @@ struct Relation {
     char kind = 'r';
     bool managed = false; ///< ends up in the model (not skipped)
     std::string owner;
+    char persistence = 'p';
+    bool plain_acl = true; ///< relacl is NULL (the owner's default privileges)
 };
 
 struct ColumnRow {
@@ -434,6 +436,8 @@ private:
             rel.name = r.str(2);
             rel.kind = r.chr(3);
             rel.owner = r.str(12);
+            rel.persistence = r.chr(4);
+            rel.plain_acl = r.null(13);
             bool skip = !schema_wanted(rel.schema) || extension_member("pg_class", oid) ||
                         rel.name.rfind("_qail", 0) == 0;
             rel.managed = !skip && rel.kind != 'f';
@@ -624,6 +628,13 @@ private:
             if (!default_sequence_options(sequence_options(s, s.type))) {
                 continue;
             }
+            // serial makes the sequence the way CREATE TABLE would: same
+            // persistence and owner, no privileges or comment of its own
+            const Relation& seq = rel->second;
+            if (seq.persistence != table.persistence || seq.owner != table.owner ||
+                !seq.plain_acl || m_described_relations.count(oid) > 0) {
+                continue;
+            }
             // the default must be exactly the serial one
             std::string expected = table.schema == "public" ? seq_name : table.schema + "." + seq_name;
             std::string named = def.substr(9, def.size() - 9 - std::string_view("'::regclass)").size());
@@ -639,7 +650,14 @@ private:
         return false;
     }
 
+    std::unordered_set<Oid> m_described_relations;
+
     void build_tables() {
+        each_row(m_results[13], [&](const Row& r) {
+            if (r.str(0) == "pg_class" && r.num(2) == 0) {
+                m_described_relations.insert(r.num(1));
+            }
+        });
         // Serial sequences are found by walking the sequences owned by a column once.
         std::unordered_map<Oid, std::vector<Oid>> owned;
         for (const auto& [oid, s] : m_sequences) {

@@ -185,6 +185,11 @@ SELECT 'rule', 'pg_rewrite', r.oid, n.nspname || '.' || c.relname || '.' || r.ru
 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE r.rulename <> '_RETURN' AND %NS%
 UNION ALL
+SELECT 'statistics target', 'pg_attribute', a.attrelid,
+       n.nspname || '.' || c.relname || '.' || a.attname || ' = ' || a.attstattarget
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attstattarget > 0 AND a.attnum > 0 AND NOT a.attisdropped AND %NS%
+UNION ALL
 SELECT 'operator', 'pg_operator', o.oid, n.nspname || '.' || o.oprname
 FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE %NS%
 UNION ALL
