@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <random>
 
 #include "lang_test_util.hpp"
@@ -146,8 +145,9 @@ TEST(LangErrors, DeeplyNestedParentheses) {
     EXPECT_NE(parse_error(index).find("error:"), std::string::npos);
 }
 
-TEST(LangErrors, PathologicalInputsStayFast) {
-    auto start = std::chrono::steady_clock::now();
+// Inputs that a quadratic scan would never finish: a regression shows up as
+// the test hanging until ctest's timeout, not as a timed assertion.
+TEST(LangErrors, PathologicalInputsFinish) {
     std::string arrows;
     for (int i = 0; i < 200000; ++i) {
         arrows += "->";
@@ -173,9 +173,6 @@ TEST(LangErrors, PathologicalInputsStayFast) {
     EXPECT_EQ(parse_ok("table t {\n  a integer default " + deep + "\n}\n").tables.size(), 1u);
     EXPECT_NE(parse_error("index i on t (" + std::string(100000, '(') + "\n").find("error:"),
               std::string::npos);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_LT(seconds, 10.0);
 }
 
 TEST(LangErrors, UnterminatedDollarQuotes) {
@@ -211,12 +208,10 @@ TEST(LangErrors, FiftyMegabytes) {
                 " {\n  id bigint primary_key\n  name text not_null default 'x'\n"
                 "  created_at timestamptz not_null default now()\n}\n";
     }
-    auto start = std::chrono::steady_clock::now();
+    // Speed is measured by bench/parse, not here: a timed assertion flakes on
+    // shared machines. This checks that 50 MB parses completely.
     model::Schema s = parse_ok(text);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_GT(s.tables.size(), 400000u);
-    EXPECT_LT(seconds, 30.0);
     // and 50 MB of one unterminated string
     std::string one = "table t {\n  a text default '" + std::string(50u << 20, 'x') + "\n}\n";
     EXPECT_NE(parse_error(one).find("error:"), std::string::npos);

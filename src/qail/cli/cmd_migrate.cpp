@@ -2,6 +2,7 @@
 
 #include <qail/cli/commands.hpp>
 #include <qail/cli/migrate_commands.hpp>
+#include <qail/cli/migrate_safety.hpp>
 #include <qail/cli/migrate_status.hpp>
 #include <qail/cli/runtime.hpp>
 
@@ -21,11 +22,6 @@ void add_database_options(CLI::App* cmd, DatabaseOptions& options, bool position
 struct StatusOptions {
     DatabaseOptions db;
     bool json = false;
-};
-
-struct ShadowOptions {
-    DatabaseOptions db;
-    std::string diff;
 };
 
 } // namespace
@@ -144,29 +140,7 @@ void add_migrate_command(CLI::App& app, Runtime& rt) {
     reset->add_flag("-y,--yes", reset_options->yes, "Required: confirms that all data goes");
     reset->callback([&rt, reset_options] { run_migrate_reset(rt, *reset_options); });
 
-    auto shadow_options = std::make_shared<ShadowOptions>();
-    CLI::App* shadow = migrate->add_subcommand(
-        "shadow", "Rehearse old:new on <db>_shadow with a copy of the data");
-    shadow->add_option("diff", shadow_options->diff, "old.qail:new.qail")->required();
-    add_database_options(shadow, shadow_options->db);
-    shadow->callback([&rt] {
-        (void)rt;
-        not_implemented("migrate shadow", 7);
-    });
-
-    for (const char* verb : {"promote", "abort"}) {
-        auto options = std::make_shared<DatabaseOptions>();
-        bool promote = std::string(verb) == "promote";
-        CLI::App* cmd = migrate->add_subcommand(
-            verb, promote ? "Switch to the shadow database, keeping the old one"
-                          : "Drop the shadow database; the primary stays as it is");
-        add_database_options(cmd, *options);
-        std::string name = std::string("migrate ") + verb;
-        cmd->callback([&rt, name] {
-            (void)rt;
-            not_implemented(name, 7);
-        });
-    }
+    add_shadow_commands(migrate, rt);
 }
 
 } // namespace qail::cli

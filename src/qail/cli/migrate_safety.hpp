@@ -11,7 +11,14 @@
 #include <qail/pg/connection.hpp>
 #include <qail/safety/guard.hpp>
 
+namespace CLI {
+class App;
+}
+
 namespace qail::cli {
+
+/// migrate shadow / promote / abort (migrate_shadow.cpp).
+void add_shadow_commands(CLI::App* migrate, Runtime& rt);
 
 /// `migrate apply`: hooks impact analysis, the backup choice and the
 /// backups into the request. nullptr for a dry run or --direction down.

@@ -393,7 +393,7 @@ long long snapshot_step_to_db(pg::Connection& conn, const std::string& version,
     std::string label = table_label(r.table);
     std::string row_id = table.primary_key.empty()
                              ? "jsonb_build_object('ctid', qail_t.ctid::text)::text"
-                             : key_json_sql(table.primary_key, "qail_t") + "::text";
+                             : key_json_sql(table.primary_key, "qail_t");
     if (*type == "DROP_TABLE") {
         std::vector<pg::Param> params{version, label};
         return conn

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <qail/sql/quote.hpp>
 
 namespace qail::safety {
@@ -53,13 +55,40 @@ std::string qualified_sql(const model::QualifiedName& table) {
     return sql::quote_qualified(table.schema, table.name, true);
 }
 
-std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias) {
-    std::string out = "jsonb_build_object(";
-    for (size_t i = 0; i < key.size(); ++i) {
-        out += fmt::format("{}{}, {}.{}", i == 0 ? "" : ", ", sql::quote_literal(key[i]), alias,
-                           sql::quote_ident(key[i]));
+namespace {
+
+std::string json_string(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            out += fmt::format("\\u{:04x}", u);
+        } else {
+            out += c;
+        }
     }
-    return out + ")";
+    return out + "\"";
+}
+
+} // namespace
+
+std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias) {
+    // Text concatenation in jsonb's own key order and spacing: the same text
+    // as jsonb_build_object(...)::text, at a fraction of the cost per row.
+    std::vector<std::string> sorted = key;
+    std::sort(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() < b.size() : a < b;
+    });
+    std::string out;
+    for (size_t i = 0; i < sorted.size(); ++i) {
+        std::string prefix = (i == 0 ? "{" : ", ") + json_string(sorted[i]) + ": ";
+        out += fmt::format("{}{} || to_jsonb({}.{})::text", i == 0 ? "" : " || ",
+                           sql::quote_literal(prefix), alias, sql::quote_ident(sorted[i]));
+    }
+    return "(" + out + " || '}')";
 }
 
 std::string table_label(const model::QualifiedName& table) {

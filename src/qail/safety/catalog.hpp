@@ -34,7 +34,8 @@ std::optional<LiveTable> describe_table(pg::Connection& conn, const model::Quali
 /// Quoted schema.name (public included, so it never depends on search_path).
 std::string qualified_sql(const model::QualifiedName& table);
 
-/// jsonb_build_object('k1', alias.k1, ...) over the key columns.
+/// SQL for the key columns as JSON text, e.g. {"id": 42} (what
+/// jsonb_build_object('id', alias.id)::text prints).
 std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias);
 
 /// "users" for public tables, "billing.invoices" otherwise (what snapshots store).
