@@ -5,38 +5,35 @@
 // A (psql -v ON_ERROR_STOP=1), pull A, create a fresh database B from the SQL
 // `qail diff _ pulled.qail` prints, pull B. A case passes when both pulls are
 // identical and pg_dump --schema-only of A and B match after normalising.
-// A case whose b.sql does not load is skipped, with psql's reason.
+// A case whose b.sql does not load is skipped, with psql's reason. The SQL
+// for B is what `qail diff _` prints (lang::load_schema's parse and validate,
+// then plan::create_sql), computed in-process; the e2e test
+// tests/e2e/pull_cli_test.cpp runs the same chain through build/qail.
 //
 // Prints "fidelity: N/M cases" (M = cases that load) and every failing case
 // with its reason. The test fails when the pass count drops below
 // k_min_passing (set from the measured result, see there).
 //
-// Speed: creating a database costs more than a whole case on this machine,
-// so each worker keeps its two databases and empties them between cases
-// (every user schema and extension dropped, public recreated as initdb makes
-// it); a database holding anything else afterwards is replaced by a new one.
-// $QAIL_CORPUS_FILTER and $QAIL_CORPUS_JOBS (corpus_support.hpp) narrow and
-// spread the run.
+// Speed: each worker reuses two databases, emptied between cases
+// (corpus_support's WorkerDatabases). $QAIL_CORPUS_FILTER and
+// $QAIL_CORPUS_JOBS (corpus_support.hpp) narrow and spread the run.
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <future>
 #include <iostream>
-#include <memory>
 #include <sstream>
 
 #include <qail/introspect/introspect.hpp>
 #include <qail/lang/schema_io.hpp>
+#include <qail/plan/create_sql.hpp>
 
 #include "conformance/corpus_support.hpp"
 #include "support/database.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
 
 namespace qail::testing {
 namespace {
-
-namespace fs = std::filesystem;
 
 // Measured on this machine (PostgreSQL 15.18): 797 of the 799 cases pass (all
 // load). The two failures are limits of the model, not of pull:
@@ -45,72 +42,6 @@ namespace fs = std::filesystem;
 // realworld/danbooru (a user-defined operator and SET STATISTICS targets,
 // reported as unmanaged). A regression below this count fails the suite.
 constexpr int k_min_passing = 797;
-
-// Empties a database for the next case. Returns false when something the
-// reset does not cover is left (then the caller replaces the database).
-bool reset_database(const TempDatabase& db) {
-    pg::Connection conn = db.connect();
-    conn.exec(R"SQL(
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT evtname FROM pg_event_trigger LOOP
-    EXECUTE format('DROP EVENT TRIGGER %I', r.evtname);
-  END LOOP;
-  FOR r IN SELECT pubname FROM pg_publication LOOP
-    EXECUTE format('DROP PUBLICATION %I', r.pubname);
-  END LOOP;
-  FOR r IN SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' LOOP
-    EXECUTE format('DROP EXTENSION %I CASCADE', r.extname);
-  END LOOP;
-  FOR r IN SELECT nspname FROM pg_namespace
-           WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
-  END LOOP;
-END $$;
-SET client_min_messages = warning;
-CREATE SCHEMA public AUTHORIZATION pg_database_owner;
-GRANT USAGE ON SCHEMA public TO PUBLIC;
-COMMENT ON SCHEMA public IS 'standard public schema';
-)SQL");
-    pg::Result left = conn.exec(R"SQL(
-SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384)
-     + (SELECT count(*) FROM pg_proc WHERE oid >= 16384)
-     + (SELECT count(*) FROM pg_type WHERE oid >= 16384)
-     + (SELECT count(*) FROM pg_cast WHERE oid >= 16384)
-     + (SELECT count(*) FROM pg_default_acl)
-     + (SELECT count(*) FROM pg_foreign_data_wrapper)
-     + (SELECT count(*) FROM pg_language WHERE oid >= 16384)
-     + (SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
-        WHERE d.datname = current_database())
-     + (SELECT count(*) FROM pg_namespace WHERE oid >= 16384 AND nspname <> 'public'))SQL");
-    return left.get_int(0, 0) == 0;
-}
-
-// Two databases per worker, emptied between cases.
-struct WorkerDatabases {
-    std::unique_ptr<TempDatabase> a = std::make_unique<TempDatabase>();
-    std::unique_ptr<TempDatabase> b = std::make_unique<TempDatabase>();
-    bool fresh = true;
-
-    void prepare() {
-        if (fresh) {
-            fresh = false;
-            return;
-        }
-        for (std::unique_ptr<TempDatabase>* db : {&a, &b}) {
-            bool clean = false;
-            try {
-                clean = reset_database(**db);
-            } catch (const std::exception&) {
-                clean = false;
-            }
-            if (!clean) {
-                *db = std::make_unique<TempDatabase>();
-            }
-        }
-    }
-};
 
 std::string first_line(const std::string& text) {
     std::string line = text.substr(0, text.find('\n'));
@@ -161,22 +92,26 @@ void run_case(const CorpusCase& c, CaseTable& table) {
     }
     std::string unmanaged;
     std::string pulled_a = pull_text(a, &unmanaged);
-    TempDir dir;
-    fs::path qail_file = dir.write("pulled.qail", pulled_a);
-    RunResult create = run_qail({"diff", "_", qail_file.string()});
-    if (create.exit_code != 0) {
-        table.fail(c.name, "qail diff _ pulled.qail exited " + std::to_string(create.exit_code) +
-                               ": " + first_line(create.err));
+    // What `qail diff _ pulled.qail` prints (load_schema, then plan::create_sql),
+    // done in-process: a process per step costs more than the step on 2 cores.
+    std::string create_sql;
+    try {
+        model::Schema reread = lang::parse_schema(pulled_a, "pulled.qail");
+        std::vector<Diagnostic> problems = lang::validate(reread);
+        if (!problems.empty()) {
+            table.fail(c.name, "the pulled schema does not validate: " + problems.front().message);
+            return;
+        }
+        create_sql = plan::create_sql(reread);
+    } catch (const std::exception& e) {
+        table.fail(c.name, "the pulled schema does not read back: " + first_line(e.what()));
         return;
     }
-    fs::path sql_file = dir.write("create.sql", create.out);
-    RunResult load_b = run_process(
-        {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", b.name(), "-f", sql_file.string()});
-    if (load_b.exit_code != 0) {
-        size_t at = load_b.err.find("ERROR:");
-        table.fail(c.name, "the created SQL does not load: " +
-                               first_line(at == std::string::npos ? load_b.err
-                                                                  : load_b.err.substr(at)));
+    try {
+        pg::Connection conn = b.connect();
+        conn.exec(create_sql);
+    } catch (const std::exception& e) {
+        table.fail(c.name, "the created SQL does not load: " + first_line(e.what()));
         return;
     }
     std::string pulled_b = pull_text(b);
@@ -184,8 +119,11 @@ void run_case(const CorpusCase& c, CaseTable& table) {
         table.fail(c.name, "pulls differ: " + first_difference(pulled_a, pulled_b));
         return;
     }
-    std::string dump_a = normalized_dump(a.name());
+    // the two dumps are independent processes: run them side by side
+    std::future<std::string> dump_of_a =
+        std::async(std::launch::async, [&] { return normalized_dump(a.name()); });
     std::string dump_b = normalized_dump(b.name());
+    std::string dump_a = dump_of_a.get();
     if (dump_a != dump_b) {
         table.fail(c.name, "pg_dump differs: " + first_difference(dump_a, dump_b) +
                                (unmanaged.empty() ? "" : " (unmanaged: " + unmanaged + ")"));
