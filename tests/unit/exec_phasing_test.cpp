@@ -36,10 +36,28 @@ TEST(ExecPhasing, NewNotNullColumnGetsAFillDefaultABackfillAndAValidatedCheck) {
     EXPECT_TRUE(any_sql(p.contract, "VALIDATE CONSTRAINT"));
     EXPECT_TRUE(any_sql(p.contract, "SET NOT NULL"));
     EXPECT_TRUE(any_sql(p.contract, "DROP DEFAULT"));
-    // the check added in contract is validated after it is added
-    ASSERT_GE(p.contract.size(), 2u);
+    // the check added in contract is validated after it is added, each in
+    // its own transaction: the scan never runs under ACCESS EXCLUSIVE
+    ASSERT_GE(p.contract.size(), 4u);
     EXPECT_EQ(p.contract[0].step.kind, plan::StepKind::add_constraint);
+    EXPECT_TRUE(p.contract[0].step.outside_transaction);
     EXPECT_EQ(p.contract[1].step.kind, plan::StepKind::validate_constraint);
+    EXPECT_TRUE(p.contract[1].step.outside_transaction);
+    EXPECT_EQ(p.contract[2].step.kind, plan::StepKind::set_not_null);
+    EXPECT_FALSE(p.contract[2].step.outside_transaction);
+    // and the written contract file keeps them apart
+    auto files = phased_files(p, "20260101000000_flag", "a.qail", "b.qail");
+    for (const auto& [name, text] : files) {
+        if (name != "contract.qail") {
+            continue;
+        }
+        CompiledDelta d = compile_delta(text, name, plan::Phase::contract);
+        ASSERT_EQ(d.steps.size(), p.contract.size()) << text;
+        for (size_t i = 0; i < d.steps.size(); ++i) {
+            EXPECT_EQ(d.steps[i].step.outside_transaction, p.contract[i].step.outside_transaction)
+                << i << "\n" << text;
+        }
+    }
     EXPECT_TRUE(any_sql(p.down_expand, "DROP COLUMN IF EXISTS flag"));
     EXPECT_EQ(p.notes.size(), 1u);
 }
@@ -57,9 +75,11 @@ TEST(ExecPhasing, ConstraintsOnExistingColumnsAreNotValidInExpandAndValidatedFir
     EXPECT_TRUE(any_sql(p.expand, "CHECK (b IS NOT NULL) NOT VALID"));
     EXPECT_TRUE(any_sql(p.expand, "CREATE INDEX CONCURRENTLY idx_t_b"));
     ASSERT_GE(p.contract.size(), 3u);
-    // both VALIDATEs run before the first ACCESS EXCLUSIVE step
+    // both VALIDATEs run before the first ACCESS EXCLUSIVE step, each alone
     EXPECT_EQ(p.contract[0].step.kind, plan::StepKind::validate_constraint);
     EXPECT_EQ(p.contract[1].step.kind, plan::StepKind::validate_constraint);
+    EXPECT_TRUE(p.contract[0].step.outside_transaction);
+    EXPECT_TRUE(p.contract[1].step.outside_transaction);
     EXPECT_TRUE(p.backfill.empty());
 }
 
@@ -92,6 +112,20 @@ TEST(ExecPhasing, WrittenFilesCompileBackToTheSameSteps) {
                                     p.down_contract.size();
         EXPECT_EQ(d.steps.size(), expected) << name << "\n" << text;
     }
+}
+
+TEST(ExecPhasing, SqlAloneBlockStepsLeaveTheFileTransaction) {
+    CompiledDelta d = compile_delta("sql $$ ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID $$\n"
+                                    "sql alone $$\nALTER TABLE t VALIDATE CONSTRAINT c;\n"
+                                    "ALTER TABLE u VALIDATE CONSTRAINT d\n$$\n"
+                                    "sql $$ ALTER TABLE t ALTER COLUMN x SET NOT NULL $$\n",
+                                    "contract.qail", plan::Phase::contract);
+    ASSERT_EQ(d.steps.size(), 4u);
+    EXPECT_FALSE(d.steps[0].step.outside_transaction);
+    EXPECT_TRUE(d.steps[1].step.outside_transaction);
+    EXPECT_TRUE(d.steps[2].step.outside_transaction);
+    EXPECT_FALSE(d.steps[3].step.outside_transaction);
+    EXPECT_THROW(compile_delta("sql alone\n", "x.qail", plan::Phase::contract), InputError);
 }
 
 TEST(ExecPhasing, BackfillFileMayHoldSeveralBackfills) {

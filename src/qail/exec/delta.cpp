@@ -41,6 +41,10 @@ struct SqlItem {
     size_t offset = 0;  ///< where `sql` starts
     size_t body_offset = 0;
     std::string body;
+    /// `sql alone $$ ... $$`: each statement commits on its own, outside the
+    /// file's transaction (e.g. a VALIDATE that must not run under the
+    /// ACCESS EXCLUSIVE lock an earlier step of the file took).
+    bool alone = false;
 };
 
 using Item = std::variant<lang::Statement, AlterItem, SqlItem>;
@@ -99,6 +103,16 @@ bool parse_sql_block(lang::HookContext& ctx, std::vector<std::pair<size_t, Item>
     while (pos < text.size() && lang::is_blank(text[pos])) {
         ++pos;
     }
+    bool alone = false;
+    if (text.substr(pos, 5) == "alone" &&
+        (pos + 5 == text.size() || lang::is_blank(text[pos + 5]) || text[pos + 5] == '\n' ||
+         text[pos + 5] == '$')) {
+        alone = true;
+        pos += 5;
+        while (pos < text.size() && lang::is_blank(text[pos])) {
+            ++pos;
+        }
+    }
     // the body may start on the next line
     if (pos < text.size() && text[pos] == '\n') {
         size_t next = pos + 1;
@@ -112,7 +126,8 @@ bool parse_sql_block(lang::HookContext& ctx, std::vector<std::pair<size_t, Item>
     size_t tag = lang::dollar_tag_length(text, pos);
     if (tag == 0) {
         fail(src, pos, 1, "expected `$$` after `sql`",
-             "raw SQL is written `sql $$ <statements> $$` (any $tag$ works as the quote)");
+             "raw SQL is written `sql $$ <statements> $$` or `sql alone $$ <statements> $$` "
+             "(any $tag$ works as the quote)");
     }
     std::string_view delimiter = text.substr(pos, tag);
     size_t body_start = pos + tag;
@@ -125,6 +140,7 @@ bool parse_sql_block(lang::HookContext& ctx, std::vector<std::pair<size_t, Item>
     item.offset = start;
     item.body_offset = body_start;
     item.body = std::string(text.substr(body_start, close - body_start));
+    item.alone = alone;
     size_t after = close + tag;
     // the rest of the closing line: blanks or a comment
     size_t p = after;
@@ -715,7 +731,7 @@ private:
                      "there run alone on their own)");
             }
             Step step = make(info.kind, std::move(statement), info.lock, info.relation);
-            step.outside_transaction = info.outside_transaction;
+            step.outside_transaction = info.outside_transaction || q.alone;
             step.reason = info.lock_known ? "raw SQL" : "raw SQL (lock not analysed)";
             for (const DroppedName& d : info.dropped) {
                 m_out.dropped.push_back(d);

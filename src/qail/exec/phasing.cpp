@@ -8,6 +8,7 @@
 #include <qail/base/error.hpp>
 #include <qail/base/strings.hpp>
 #include <qail/diff/diff.hpp>
+#include <qail/exec/sql_info.hpp>
 #include <qail/model/naming.hpp>
 #include <qail/model/types.hpp>
 #include <qail/plan/build.hpp>
@@ -119,7 +120,7 @@ public:
         for (PhasedStep& s : m_down_contract_tail) {
             m_out.down_contract.push_back(std::move(s));
         }
-        validate_first();
+        order_contract();
         for (std::vector<PhasedStep>* v : {&m_out.expand, &m_out.backfill, &m_out.contract}) {
             for (PhasedStep& s : *v) {
                 s.step.phase = v == &m_out.expand     ? Phase::expand
@@ -130,11 +131,18 @@ public:
     }
 
 private:
-    // Contract runs in one transaction: catch-up fills and the VALIDATEs of
-    // constraints added in expand (SHARE UPDATE EXCLUSIVE, writers go on) come
-    // before the first step that takes ACCESS EXCLUSIVE, which is then held
-    // only for the catalog-only rest.
-    void validate_first() {
+    // Contract order, so that no scan ever runs under ACCESS EXCLUSIVE:
+    //   1. VALIDATEs of constraints added NOT VALID in expand, each alone
+    //      (SHARE UPDATE EXCLUSIVE: readers and writers go on), and the
+    //      catch-up fills of rows written since the backfill;
+    //   2. the checks and foreign keys contract adds NOT VALID, each in its own
+    //      short transaction (a brief ACCESS EXCLUSIVE, no scan);
+    //   3. their VALIDATEs, each alone;
+    //   4. the rest (SET NOT NULL proved by a validated check, drops, renames):
+    //      catalog-only, in one transaction.
+    // Steps that run alone leave a 'partial' history row behind them, so a
+    // run killed between two of them resumes after the last one done.
+    void order_contract() {
         std::vector<PhasedStep>& c = m_out.contract;
         auto added_here = [&](const std::string& name) {
             std::string needle = " ADD CONSTRAINT " + name + " ";
@@ -142,25 +150,44 @@ private:
                 return s.step.sql.find(needle) != std::string::npos;
             });
         };
-        auto early = [&](const PhasedStep& s) {
-            if (s.step.kind == StepKind::backfill) {
-                return true;
-            }
-            if (s.step.kind != StepKind::validate_constraint) {
-                return false;
-            }
+        auto validated_name = [](const PhasedStep& s) {
             std::string_view marker = " VALIDATE CONSTRAINT ";
             size_t at = s.step.sql.find(marker);
-            return at != std::string::npos && !added_here(s.step.sql.substr(at + marker.size()));
+            return at == std::string::npos ? std::string() : s.step.sql.substr(at + marker.size());
         };
-        // decided before moving anything: `early` reads the whole phase
-        std::vector<PhasedStep> first;
+        auto adds_not_valid = [](const PhasedStep& s) {
+            return s.step.kind == StepKind::add_constraint &&
+                   s.step.sql.find(" NOT VALID") != std::string::npos;
+        };
+        // decided before moving anything: `added_here` reads the whole phase
+        std::vector<PhasedStep> early;
+        std::vector<PhasedStep> adds;
+        std::vector<PhasedStep> validates;
         std::vector<PhasedStep> rest;
         for (const PhasedStep& s : c) {
-            (early(s) ? first : rest).push_back(s);
+            if (s.step.kind == StepKind::backfill) {
+                early.push_back(s);
+            } else if (s.step.kind == StepKind::validate_constraint) {
+                (added_here(validated_name(s)) ? validates : early).push_back(s);
+            } else if (adds_not_valid(s)) {
+                adds.push_back(s);
+            } else {
+                rest.push_back(s);
+            }
         }
-        first.insert(first.end(), rest.begin(), rest.end());
-        c = std::move(first);
+        for (PhasedStep& s : early) {
+            s.step.outside_transaction =
+                s.step.outside_transaction || s.step.kind == StepKind::validate_constraint;
+        }
+        for (std::vector<PhasedStep>* group : {&adds, &validates}) {
+            for (PhasedStep& s : *group) {
+                s.step.outside_transaction = true;
+            }
+        }
+        c = std::move(early);
+        c.insert(c.end(), adds.begin(), adds.end());
+        c.insert(c.end(), validates.begin(), validates.end());
+        c.insert(c.end(), rest.begin(), rest.end());
     }
 
     const model::Schema& m_to;
@@ -854,13 +881,20 @@ std::string dollar_quote_for(const std::string& body) {
     }
 }
 
+// CREATE INDEX CONCURRENTLY and the like run alone whatever the file says;
+// other steps need `sql alone` to leave the file's transaction.
+bool runs_alone_by_nature(const std::string& sql) {
+    return classify_sql(sql).outside_transaction;
+}
+
 std::string step_comment(const Step& step) {
     std::string lock = plan::to_string(step.lock);
     std::string where = step.locked_relation.name.empty() ? std::string()
                                                           : " on " + step.locked_relation.display();
     std::string line = fmt::format("# {} · lock: {}{}", plan::risk_label(step.risk), lock, where);
     if (step.outside_transaction && step.kind != StepKind::backfill) {
-        line += " · runs alone (outside a transaction)";
+        line += runs_alone_by_nature(step.sql) ? " · runs alone (outside a transaction)"
+                                               : " · runs alone (its own transaction)";
     }
     if (!step.reason.empty()) {
         line += " · " + step.reason;
@@ -890,7 +924,8 @@ std::string render_steps(const std::vector<PhasedStep>& steps) {
             out += s.hint + "\n";
         } else {
             std::string tag = dollar_quote_for(s.step.sql);
-            out += "sql " + tag + "\n" + s.step.sql + "\n" + tag + "\n";
+            bool alone = s.step.outside_transaction && !runs_alone_by_nature(s.step.sql);
+            out += (alone ? "sql alone " : "sql ") + tag + "\n" + s.step.sql + "\n" + tag + "\n";
         }
         out += "\n";
     }
