@@ -81,7 +81,8 @@ TEST(MigrateApply, SeedPhasedWorkflowWithCodebaseGuard) {
               "1");
 
     p.write("src/app.py", "def names(db):\n    return db.query(\"SELECT name FROM users\")\n");
-    RunResult contract = p.qail({"migrate", "apply", "--phase", "contract", "--codebase", "./src"});
+    RunResult contract = p.qail(
+        {"migrate", "apply", "--phase", "contract", "--codebase", "./src", "--backup=none"});
     ASSERT_EQ(contract.exit_code, 0) << contract.err;
     EXPECT_EQ(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "
                         "'users' AND column_name = 'username'"),
@@ -140,7 +141,7 @@ TEST(MigrateApply, SeedFlatPhasedFilesAndRollbackInsideAMigration) {
                        "sql $$ UPDATE users SET username = lower(name); "
                        "ALTER TABLE users ALTER COLUMN username SET NOT NULL $$\n");
     }
-    ASSERT_EQ(p.qail({"migrate", "apply"}).exit_code, 0);
+    ASSERT_EQ(p.qail({"migrate", "apply", "--backup=none"}).exit_code, 0);
     EXPECT_EQ(history(db).size(), 3u);
 
     // backfill has no down of its own: rolling back to expand must say which file to write

@@ -83,7 +83,7 @@ TEST(MigratePhases, SeedRenameKeepsOldWritersWorkingUntilContract) {
     db.exec("UPDATE users SET username = 'user4_renamed' WHERE id = 4");
     EXPECT_EQ(db.scalar("SELECT count(*) FROM users WHERE name IS DISTINCT FROM username"), "0");
 
-    RunResult contracted = p.qail({"migrate", "apply", "--phase", "contract"});
+    RunResult contracted = p.qail({"migrate", "apply", "--phase", "contract", "--backup=none"});
     ASSERT_EQ(contracted.exit_code, 0) << contracted.err;
     EXPECT_EQ(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "
                         "'users' AND column_name = 'username'"),

@@ -79,7 +79,7 @@ TEST(MigrateState, DownRefusesUnconfirmedDropsUntilAllowed) {
     // with the hint, the rename goes back and only created_at is dropped
     p.write("v1_back.qail", std::string(k_v1) + "rename users.name -> users.username\n"
                                                 "drop users.created_at confirm\n");
-    RunResult down = p.qail({"migrate", "down", "v2.qail:v1_back.qail"});
+    RunResult down = p.qail({"migrate", "down", "v2.qail:v1_back.qail", "--backup=none"});
     ASSERT_EQ(down.exit_code, 0) << down.err;
     EXPECT_EQ(db.scalar("SELECT username FROM users"), "ada");
     std::vector<std::string> rows = history(db);

@@ -8,6 +8,7 @@
 #include <qail/base/error.hpp>
 #include <qail/cli/database_url.hpp>
 #include <qail/cli/migrate_commands.hpp>
+#include <qail/cli/migrate_safety.hpp>
 #include <qail/cli/runtime.hpp>
 #include <qail/exec/apply.hpp>
 #include <qail/base/strings.hpp>
@@ -207,10 +208,6 @@ void run_migrate_apply(Runtime& rt, const ApplyOptions& options) {
     if (options.backfill_chunk_size_given) {
         settings.backfill_chunk_override = options.backfill_chunk_size;
     }
-    if (options.backup && *options.backup != "none") {
-        *rt.err << "note: --backup is not implemented for delta files yet; make your own backup "
-                   "before destructive steps\n";
-    }
     std::optional<plan::Phase> phase;
     if (options.phase != "all") {
         phase = exec::parse_phase(options.phase);
@@ -235,7 +232,12 @@ void run_migrate_apply(Runtime& rt, const ApplyOptions& options) {
         request.codebase = std::filesystem::path(*options.codebase);
     }
     request.settings = settings;
+    // impact analysis and the backup choice before destructive steps (issue #7)
+    auto guard = guard_apply(rt, options, request);
     exec::apply_migrations(conn, request, output);
+    if (guard) {
+        guard->print_summary(*rt.err);
+    }
 }
 
 void run_migrate_rollback(Runtime& rt, const RollbackOptions& options) {

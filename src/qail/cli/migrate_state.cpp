@@ -3,17 +3,23 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <iostream>
+#include <memory>
 #include <ostream>
 
 #include <qail/base/error.hpp>
 #include <qail/cli/database_url.hpp>
 #include <qail/cli/migrate_commands.hpp>
+#include <qail/cli/migrate_safety.hpp>
 #include <qail/cli/runtime.hpp>
 #include <qail/cli/sources.hpp>
 #include <qail/exec/reset.hpp>
 #include <qail/exec/state.hpp>
 #include <qail/lang/schema_io.hpp>
 #include <qail/pg/connection.hpp>
+#include <qail/safety/apply_guard.hpp>
+#include <qail/safety/guard.hpp>
+#include <qail/safety/restore.hpp>
 
 #ifndef QAIL_VERSION
 #define QAIL_VERSION "0.0.0"
@@ -65,6 +71,40 @@ exec::Output output_of(const Runtime& rt) {
     return exec::Output{rt.out, rt.err, rt.color_err, rt.err_is_terminal};
 }
 
+safety::GuardOptions guard_options_of(const Runtime& rt, const std::optional<std::string>& backup,
+                                      bool yes, std::optional<long long> estimate_above) {
+    safety::GuardOptions guard_options;
+    guard_options.backup = backup;
+    guard_options.yes = yes;
+    if (estimate_above) {
+        if (*estimate_above < 0) {
+            throw UsageError("--estimate-above must be a number of rows (0 or more)");
+        }
+        guard_options.estimate_above = *estimate_above;
+    }
+    guard_options.interactive = rt.stdin_is_terminal && rt.err_is_terminal;
+    guard_options.in = &std::cin;
+    guard_options.err = rt.err;
+    guard_options.snapshot_base = std::filesystem::current_path();
+    return guard_options;
+}
+
+// --restore-data: after the schema went back, the newest backup comes back too.
+void restore_after_down(Runtime& rt, pg::Connection& conn, const exec::StateSummary& summary) {
+    std::optional<safety::SnapshotSource> source =
+        safety::newest_snapshot(conn, std::filesystem::current_path());
+    if (!source) {
+        throw RefusedError("--restore-data: no backup to restore (neither _qail_data_snapshots "
+                           "nor _qail_snapshots/ holds one)");
+    }
+    if (summary.version.empty()) {
+        *rt.err << "note: the schema needed no change; restoring the data of " << source->version
+                << "\n";
+    }
+    safety::RestoreSummary restored = safety::restore_data(conn, *source);
+    safety::print_restore_summary(*rt.err, *source, restored);
+}
+
 } // namespace
 
 void run_migrate_state(Runtime& rt, const StateOptions& options) {
@@ -84,16 +124,42 @@ void run_migrate_state(Runtime& rt, const StateOptions& options) {
     request.settings.lock_timeout =
         std::chrono::milliseconds(static_cast<long long>(options.lock_timeout * 1000.0));
     request.settings.qail_version = QAIL_VERSION;
-    if (options.backup && *options.backup != "none") {
-        *rt.err << "note: --backup is not implemented yet (impact analysis and backups come "
-                   "with issue #7); make your own backup before destructive steps\n";
-    }
-    if (options.restore_data) {
-        throw UsageError("--restore-data is not implemented yet (issue #7)");
-    }
+    auto guard = std::make_shared<safety::Guard>(
+        guard_options_of(rt, options.backup, options.yes, options.estimate_above));
+    request.before_run = [guard](pg::Connection& c, const plan::Plan& p, const std::string& v) {
+        std::vector<safety::GuardedStep> steps;
+        for (const plan::Step& s : p.steps) {
+            steps.push_back(safety::GuardedStep{&s, v});
+        }
+        guard->before_run(c, steps);
+    };
+    request.settings.before_destructive = [guard](pg::Connection& c, const plan::Step& s) {
+        guard->before_step(c, s);
+    };
+
     DatabaseTarget target = resolve_database(options.db.url_positional, options.db.url);
     pg::Connection conn = pg::Connection::open(target.conninfo);
-    exec::migrate_state(conn, request, output_of(rt));
+    exec::StateSummary summary = exec::migrate_state(conn, request, output_of(rt));
+    guard->print_summary(*rt.err);
+    if (options.restore_data) {
+        restore_after_down(rt, conn, summary);
+    }
+}
+
+std::shared_ptr<safety::Guard> guard_apply(Runtime& rt, const ApplyOptions& options,
+                                           exec::ApplyRequest& request) {
+    if (options.dry_run || options.direction != "up") {
+        return nullptr;
+    }
+    auto guard = std::make_shared<safety::Guard>(
+        guard_options_of(rt, options.backup, options.yes, std::nullopt));
+    request.before_run = [guard](pg::Connection& c, const auto& files) {
+        safety::guard_delta_files(*guard, c, files);
+    };
+    request.settings.before_destructive = [guard](pg::Connection& c, const plan::Step& s) {
+        guard->before_step(c, s);
+    };
+    return guard;
 }
 
 void run_migrate_reset(Runtime& rt, const ResetOptions& options) {

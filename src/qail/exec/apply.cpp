@@ -324,6 +324,13 @@ ApplySummary apply_migrations(pg::Connection& conn, const ApplyRequest& request,
         return summary;
     }
 
+    if (request.before_run) {
+        std::vector<std::pair<std::string, const std::vector<DeltaStep>*>> files_steps;
+        for (const Loaded* l : pending) {
+            files_steps.emplace_back(l->file->version, &l->compiled.steps);
+        }
+        request.before_run(conn, files_steps);
+    }
     Colors style{output.color};
     for (const Loaded* l : pending) {
         FileJob job;

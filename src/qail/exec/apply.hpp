@@ -6,6 +6,9 @@
 // order, unconfirmed drops and (for contract) the codebase before anything runs.
 
 #include <filesystem>
+#include <functional>
+#include <utility>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -25,6 +28,11 @@ struct ApplyRequest {
     bool wait_for_lock = false;
     std::optional<std::filesystem::path> codebase;
     RunSettings settings;
+    /// Called after the checks, before anything runs (not in a dry run), with
+    /// each pending file's version and steps (impact analysis and backups).
+    std::function<void(pg::Connection&,
+                       const std::vector<std::pair<std::string, const std::vector<DeltaStep>*>>&)>
+        before_run;
 };
 
 struct ApplySummary {

@@ -82,7 +82,7 @@ StateSummary migrate_state(pg::Connection& conn, const StateRequest& request, co
         job.steps.push_back(DeltaStep{s, 0, std::nullopt});
     }
     if (request.before_run) {
-        request.before_run(conn, p);
+        request.before_run(conn, p, job.row.version);
     }
     size_t outside = 0;
     for (const plan::Step& s : p.steps) {

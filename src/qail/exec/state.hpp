@@ -26,9 +26,10 @@ struct StateRequest {
     bool allow_destructive = false; ///< --allow-destructive or --yes
     bool wait_for_lock = false;
     RunSettings settings;
-    /// Called with the plan after the refusals and before anything runs
-    /// (impact analysis and the backup choice hook in here).
-    std::function<void(pg::Connection&, const plan::Plan&)> before_run;
+    /// Called with the plan and the version it is recorded as, after the
+    /// refusals and before anything runs (impact analysis and the backup
+    /// choice hook in here).
+    std::function<void(pg::Connection&, const plan::Plan&, const std::string& version)> before_run;
 };
 
 struct StateSummary {

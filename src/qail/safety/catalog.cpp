@@ -1,0 +1,89 @@
+#include "catalog.hpp"
+
+#include <fmt/format.h>
+
+#include <qail/sql/quote.hpp>
+
+namespace qail::safety {
+
+const LiveColumn* LiveTable::column(const std::string& column_name) const {
+    for (const LiveColumn& c : columns) {
+        if (c.name == column_name) {
+            return &c;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<LiveTable> describe_table(pg::Connection& conn, const model::QualifiedName& table) {
+    std::vector<pg::Param> params{qualified_sql(table)};
+    pg::Result rel = conn.exec_params(
+        "SELECT c.oid::bigint, c.reltuples::float8 FROM pg_class c "
+        "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')",
+        params);
+    if (rel.rows() == 0) {
+        return std::nullopt;
+    }
+    LiveTable out;
+    out.name = table;
+    std::string oid = rel.get_string(0, 0);
+    out.estimated_rows = std::stod(rel.get_string(0, 1));
+    std::vector<pg::Param> by_oid{oid};
+    pg::Result cols = conn.exec_params(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '', "
+        "a.attidentity = 'a' FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY a.attnum",
+        by_oid);
+    for (int i = 0; i < cols.rows(); ++i) {
+        out.columns.push_back(LiveColumn{cols.get_string(i, 0), cols.get_string(i, 1),
+                                         cols.get_bool(i, 2), cols.get_bool(i, 3)});
+    }
+    pg::Result pk = conn.exec_params(
+        "SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY "
+        "AS k(attnum, ord) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord",
+        by_oid);
+    for (int i = 0; i < pk.rows(); ++i) {
+        out.primary_key.push_back(pk.get_string(i, 0));
+    }
+    return out;
+}
+
+std::string qualified_sql(const model::QualifiedName& table) {
+    return sql::quote_qualified(table.schema, table.name, true);
+}
+
+std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias) {
+    std::string out = "jsonb_build_object(";
+    for (size_t i = 0; i < key.size(); ++i) {
+        out += fmt::format("{}{}, {}.{}", i == 0 ? "" : ", ", sql::quote_literal(key[i]), alias,
+                           sql::quote_ident(key[i]));
+    }
+    return out + ")";
+}
+
+std::string table_label(const model::QualifiedName& table) {
+    return table.schema == model::k_default_schema ? table.name : table.schema + "." + table.name;
+}
+
+model::QualifiedName parse_table_label(const std::string& label) {
+    size_t dot = label.find('.');
+    if (dot == std::string::npos) {
+        return model::QualifiedName{model::k_default_schema, label};
+    }
+    return model::QualifiedName{label.substr(0, dot), label.substr(dot + 1)};
+}
+
+std::string with_commas(long long value) {
+    std::string digits = std::to_string(value < 0 ? -value : value);
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) {
+            out += ',';
+        }
+        out += digits[i];
+    }
+    return value < 0 ? "-" + out : out;
+}
+
+} // namespace qail::safety

@@ -1,1 +1,0 @@
-// Stage 'safety': see ARCHITECTURE.md. Implemented in a later milestone.
