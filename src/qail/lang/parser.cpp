@@ -3053,30 +3053,6 @@ struct StatementParser::Impl {
         return ref;
     }
 
-    static std::vector<std::string> all_privileges(model::ObjectKind kind) {
-        using K = model::ObjectKind;
-        switch (kind) {
-        case K::table:
-        case K::view:
-        case K::materialized_view:
-            return {"DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"};
-        case K::column:
-            return {"INSERT", "REFERENCES", "SELECT", "UPDATE"};
-        case K::sequence:
-            return {"SELECT", "UPDATE", "USAGE"};
-        case K::function:
-        case K::procedure:
-            return {"EXECUTE"};
-        case K::schema:
-            return {"CREATE", "USAGE"};
-        case K::type:
-        case K::domain:
-            return {"USAGE"};
-        default:
-            return {};
-        }
-    }
-
     // grant <privs> on <object> to <roles> [with_grant_option]; the same
     // parser reads revoke (with `from`).
     std::vector<model::Grant> grant(size_t start, bool is_grant) {
@@ -3152,7 +3128,7 @@ struct StatementParser::Impl {
         auto add = [&](const model::ObjectRef& ref, const std::string& privilege) {
             std::vector<std::string> expanded;
             if (privilege == "all") {
-                expanded = all_privileges(ref.kind);
+                expanded = model::all_privileges(ref.kind);
             } else {
                 std::string upper = privilege;
                 for (char& c : upper) {
@@ -3173,7 +3149,7 @@ struct StatementParser::Impl {
         for (const Priv& p : privs) {
             if (p.columns.empty()) {
                 if (p.name != "all") {
-                    std::vector<std::string> allowed = all_privileges(object.kind);
+                    std::vector<std::string> allowed = model::all_privileges(object.kind);
                     std::string upper = p.name;
                     for (char& c : upper) {
                         c = static_cast<char>(c - 'a' + 'A');

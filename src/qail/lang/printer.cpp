@@ -593,32 +593,8 @@ std::string object_ref(const model::ObjectRef& ref) {
     return "table " + qail_name(ref.name);
 }
 
-std::vector<std::string> all_privileges(model::ObjectKind kind) {
-    using K = model::ObjectKind;
-    switch (kind) {
-    case K::table:
-    case K::view:
-    case K::materialized_view:
-        return {"DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"};
-    case K::column:
-        return {"INSERT", "REFERENCES", "SELECT", "UPDATE"};
-    case K::sequence:
-        return {"SELECT", "UPDATE", "USAGE"};
-    case K::function:
-    case K::procedure:
-        return {"EXECUTE"};
-    case K::schema:
-        return {"CREATE", "USAGE"};
-    case K::type:
-    case K::domain:
-        return {"USAGE"};
-    default:
-        return {};
-    }
-}
-
 std::string privileges(const model::ObjectRef& object, const std::vector<std::string>& list) {
-    std::vector<std::string> all = all_privileges(object.kind);
+    std::vector<std::string> all = model::all_privileges(object.kind);
     if (!all.empty() && list == all && all.size() > 1) {
         return "all";
     }

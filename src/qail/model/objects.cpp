@@ -114,6 +114,30 @@ const char* to_string(ObjectKind kind) {
     return "object";
 }
 
+std::vector<std::string> all_privileges(ObjectKind kind) {
+    using K = ObjectKind;
+    switch (kind) {
+    case K::table:
+    case K::view:
+    case K::materialized_view:
+        return {"DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"};
+    case K::column:
+        return {"INSERT", "REFERENCES", "SELECT", "UPDATE"};
+    case K::sequence:
+        return {"SELECT", "UPDATE", "USAGE"};
+    case K::function:
+    case K::procedure:
+        return {"EXECUTE"};
+    case K::schema:
+        return {"CREATE", "USAGE"};
+    case K::type:
+    case K::domain:
+        return {"USAGE"};
+    default:
+        return {};
+    }
+}
+
 const char* to_string(RenameHint::Target target) {
     switch (target) {
     case RenameHint::Target::column:

@@ -274,4 +274,8 @@ struct Resource {
 
 const char* to_string(ObjectKind kind); ///< "table", "materialized view", ...
 
+/// Every privilege PostgreSQL grants on an object of this kind (what `ALL`
+/// means), sorted; empty for kinds without privileges.
+std::vector<std::string> all_privileges(ObjectKind kind);
+
 } // namespace qail::model
