@@ -128,6 +128,45 @@ TEST(ExecPhasing, SqlAloneBlockStepsLeaveTheFileTransaction) {
     EXPECT_THROW(compile_delta("sql alone\n", "x.qail", plan::Phase::contract), InputError);
 }
 
+TEST(ExecPhasing, TypeChangeThatRewritesGoesThroughASecondColumn) {
+    model::Schema from = parse_ok("table t {\n  id bigint primary_key\n  n integer not_null\n"
+                                  "  s varchar(10)\n}\nindex idx_t_n on t (n)\n");
+    model::Schema to = parse_ok("table t {\n  id bigint primary_key\n  n bigint not_null\n"
+                                "  s varchar(20)\n}\nindex idx_t_n on t (n)\n");
+    PhasedPlan p = plan_phases(from, to);
+    // a longer varchar is catalog-only: in place
+    EXPECT_TRUE(any_sql(p.expand, "ALTER COLUMN s TYPE"));
+    // integer -> bigint rewrites: a second column, a trigger, a backfill, a swap
+    EXPECT_FALSE(any_sql(p.expand, "ALTER COLUMN n TYPE"));
+    EXPECT_FALSE(any_sql(p.contract, "ALTER COLUMN n TYPE"));
+    EXPECT_TRUE(any_sql(p.expand, "ADD COLUMN n_qail_new BIGINT"));
+    EXPECT_TRUE(any_sql(p.expand, "CREATE INDEX CONCURRENTLY idx_t_n_qail ON t (n_qail_new)"));
+    EXPECT_TRUE(any_sql(p.expand, "CREATE TRIGGER"));
+    ASSERT_EQ(p.backfill.size(), 1u);
+    EXPECT_EQ(p.backfill[0].backfill->set, "n_qail_new = CAST(n AS BIGINT)");
+    EXPECT_TRUE(any_sql(p.contract, "VALIDATE CONSTRAINT t_n_qail_new_not_null"));
+    EXPECT_TRUE(any_sql(p.contract, "RENAME COLUMN n_qail_new TO n"));
+    EXPECT_TRUE(any_sql(p.contract, "ALTER INDEX idx_t_n_qail RENAME TO idx_t_n"));
+    EXPECT_TRUE(any_sql(p.down_contract, "RENAME COLUMN n TO n_qail_new"));
+    EXPECT_TRUE(any_sql(p.down_contract, "CREATE INDEX idx_t_n ON t (n)"));
+    // the contract file keeps no codebase guard on n: the name lives on
+    for (const auto& [name, text] : phased_files(p, "20260101000000_n", "a.qail", "b.qail")) {
+        if (name == "contract.qail") {
+            CompiledDelta d = compile_delta(text, name, plan::Phase::contract);
+            EXPECT_TRUE(d.dropped.empty()) << text;
+        }
+    }
+}
+
+TEST(ExecPhasing, KeyColumnTypeChangeStaysInPlace) {
+    model::Schema from = parse_ok("table t {\n  id integer primary_key\n}\n");
+    model::Schema to = parse_ok("table t {\n  id bigint primary_key\n}\n");
+    PhasedPlan p = plan_phases(from, to);
+    EXPECT_TRUE(any_sql(p.expand, "ALTER COLUMN id TYPE BIGINT") ||
+                any_sql(p.contract, "ALTER COLUMN id TYPE BIGINT"));
+    EXPECT_FALSE(any_sql(p.expand, "qail_new"));
+}
+
 TEST(ExecPhasing, BackfillFileMayHoldSeveralBackfills) {
     CompiledDelta d = compile_delta("-- @backfill.table: a\n-- @backfill.set: x = 1\n\n"
                                     "-- @backfill.table: b\n-- @backfill.set: y = 2\n"
