@@ -236,6 +236,8 @@ public:
         for (const model::RenameHint& h : result.renames) {
             if (h.target == model::RenameHint::Target::column) {
                 m_renamed.push_back(RenamedColumn{h.to, h.from_column, h.to_column});
+            } else if (h.target == model::RenameHint::Target::table) {
+                m_renamed_tables.push_back(h);
             }
         }
         for (const model::TransformHint& t : result.transforms) {
@@ -265,6 +267,7 @@ public:
         std::reverse(m_out.down_expand.begin(), m_out.down_expand.end());
         std::reverse(m_out.down_backfill.begin(), m_out.down_backfill.end());
         std::reverse(m_out.down_contract.begin(), m_out.down_contract.end());
+        m_out.contract.insert(m_out.contract.begin(), m_contract_head.begin(), m_contract_head.end());
         // contract: constraint renames onto the new columns come after the old columns are gone
         for (PhasedStep& s : m_contract_tail) {
             m_out.contract.push_back(std::move(s));
@@ -470,6 +473,9 @@ private:
                 "contract",
                 step.target.display()));
         }
+        if (step.kind == StepKind::rename_table && rename_table(step)) {
+            return;
+        }
         if (step.kind == StepKind::rename_table) {
             m_out.notes.push_back(fmt::format(
                 "{}: a table rename takes effect in expand; code using the old name breaks then",
@@ -637,6 +643,55 @@ private:
                                       LockLevel::access_exclusive, table, column_name));
     }
 
+
+    // ---------------------------------------------------------- table rename
+
+    // A table renamed in the same schema: renamed in expand, with a view under
+    // the old name (`SELECT *` from one table: PostgreSQL makes it updatable,
+    // and an INSERT through it gets the table's defaults), so that code using
+    // the old name keeps reading and writing until contract drops the view.
+    // False: the plan's step as it is (a move to another schema, or the old
+    // name taken in the target schema).
+    bool rename_table(const Step& step) {
+        const model::RenameHint* hint = nullptr;
+        for (const model::RenameHint& h : m_renamed_tables) {
+            if (h.to == step.target.name && step.sql.find(" RENAME TO ") != std::string::npos) {
+                hint = &h;
+            }
+        }
+        if (hint == nullptr || hint->from.schema != hint->to.schema ||
+            m_to.find_table(hint->from) != nullptr || m_to.find_view(hint->from) != nullptr) {
+            return false;
+        }
+        std::string old_name = plan::ddl::name(hint->from);
+        std::string new_name = plan::ddl::name(hint->to);
+        std::string create_view =
+            fmt::format("CREATE VIEW {} AS SELECT * FROM {}", old_name, new_name);
+        put(Phase::expand, PhasedStep{step, std::nullopt, {}});
+        put(Phase::expand,
+            sql_step(StepKind::create_view, create_view, LockLevel::access_share, hint->to, {},
+                     Risk::low, "the old name, updatable, for the old code until contract"));
+        undo(Phase::expand, sql_step(StepKind::rename_table,
+                                     fmt::format("ALTER TABLE {} RENAME TO {}", new_name,
+                                                 q(hint->from.name)),
+                                     LockLevel::access_exclusive, hint->to));
+        undo(Phase::expand, sql_step(StepKind::drop_view, "DROP VIEW IF EXISTS " + old_name,
+                                     LockLevel::access_exclusive, hint->to));
+        // first in contract: later steps may drop columns the view shows
+        m_contract_head.push_back(sql_step(StepKind::drop_view, "DROP VIEW " + old_name,
+                                           LockLevel::access_exclusive, hint->to, {}, Risk::low,
+                                           "the old name goes; code must use the new one"));
+        m_down_contract_tail.push_back(sql_step(StepKind::create_view, create_view,
+                                                LockLevel::access_share, hint->to));
+        m_out.notes.push_back(fmt::format(
+            "{} is renamed to {} in expand; a view keeps the old name working (reads and "
+            "writes) until contract drops it",
+            hint->from.display(), hint->to.display()));
+        return true;
+    }
+
+    std::vector<model::RenameHint> m_renamed_tables;
+    std::vector<PhasedStep> m_contract_head;
 
     // ---------------------------------------------------------- retype
 
