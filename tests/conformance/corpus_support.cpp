@@ -94,6 +94,67 @@ LoadOutcome load_sql(const TempDatabase& database, const fs::path& file) {
     return {false, fmt::format("{} does not load: {}", file.filename().string(), reason)};
 }
 
+bool reset_database(const TempDatabase& database) {
+    pg::Connection conn = database.connect();
+    conn.exec(R"SQL(
+SET client_min_messages = warning;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT evtname FROM pg_event_trigger LOOP
+    EXECUTE format('DROP EVENT TRIGGER %I', r.evtname);
+  END LOOP;
+  FOR r IN SELECT pubname FROM pg_publication LOOP
+    EXECUTE format('DROP PUBLICATION %I', r.pubname);
+  END LOOP;
+  FOR r IN SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' LOOP
+    EXECUTE format('DROP EXTENSION %I CASCADE', r.extname);
+  END LOOP;
+  FOR r IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
+  END LOOP;
+END $$;
+CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+GRANT USAGE ON SCHEMA public TO PUBLIC;
+COMMENT ON SCHEMA public IS 'standard public schema';
+)SQL");
+    pg::Result left = conn.exec(R"SQL(
+SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384)
+     + (SELECT count(*) FROM pg_proc WHERE oid >= 16384)
+     + (SELECT count(*) FROM pg_type WHERE oid >= 16384)
+     + (SELECT count(*) FROM pg_cast WHERE oid >= 16384)
+     + (SELECT count(*) FROM pg_collation WHERE oid >= 16384)
+     + (SELECT count(*) FROM pg_operator WHERE oid >= 16384)
+     + (SELECT count(*) FROM pg_default_acl)
+     + (SELECT count(*) FROM pg_foreign_data_wrapper)
+     + (SELECT count(*) FROM pg_language WHERE oid >= 16384)
+     + (SELECT count(*) FROM pg_database WHERE datname = current_database()
+        AND (datacl IS NOT NULL OR datdba <> 10))
+     + (SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+        WHERE d.datname = current_database())
+     + (SELECT count(*) FROM pg_namespace WHERE oid >= 16384 AND nspname <> 'public'))SQL");
+    return left.get_int(0, 0) == 0;
+}
+
+void WorkerDatabases::prepare() {
+    if (fresh) {
+        fresh = false;
+        return;
+    }
+    for (std::unique_ptr<TempDatabase>* db : {&a, &b}) {
+        bool clean = false;
+        try {
+            clean = reset_database(**db);
+        } catch (const std::exception&) {
+            clean = false;
+        }
+        if (!clean) {
+            *db = std::make_unique<TempDatabase>();
+        }
+    }
+}
+
 void CaseTable::pass(const std::string&) {
     std::lock_guard lock(m_mutex);
     ++m_passed;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -37,6 +38,21 @@ struct LoadOutcome {
 /// Loads `file` into `database` with psql -X -v ON_ERROR_STOP=1 after
 /// ensure_corpus_roles(), as the corpus README describes.
 LoadOutcome load_sql(const TempDatabase& database, const std::filesystem::path& file);
+
+/// Empties a database for the next case: every user schema, extension, event
+/// trigger and publication dropped, public recreated as initdb makes it.
+/// Returns false when something the reset does not cover is left behind.
+bool reset_database(const TempDatabase& database);
+
+/// Two databases a worker reuses from case to case (creating a database costs
+/// more than a whole case here): prepare() empties them, and replaces one that
+/// does not empty cleanly with a fresh database.
+struct WorkerDatabases {
+    std::unique_ptr<TempDatabase> a = std::make_unique<TempDatabase>();
+    std::unique_ptr<TempDatabase> b = std::make_unique<TempDatabase>();
+    bool fresh = true;
+    void prepare();
+};
 
 /// First `max_lines` lines of a (possibly long) message, for one-line reasons.
 std::string first_lines(const std::string& text, size_t max_lines = 1);

@@ -271,7 +271,10 @@ std::vector<DriftItem> drift_items(const diff::Result& result) {
             if (parts.empty()) {
                 parts.emplace_back("storage or compression differ");
             }
-            item.text = "column " + object + ": " + join(parts, "; ");
+            bool only_default = parts.size() == 1 && a->default_expr != b->default_expr;
+            // the seed's wording for the common cosmetic case
+            item.text = (only_default ? "default value difference on " : "column ") + object +
+                        ": " + join(parts, "; ");
             break;
         }
         case What::index:

@@ -13,18 +13,9 @@
 #include <qail/plan/create_sql.hpp>
 #include <qail/sql/quote.hpp>
 
-// TEMPORARY, until the introspect stage lands on main: a weak
-// reference keeps the binary linkable; a missing stage is a clear error.
-namespace qail::introspect {
-Result introspect(pg::Connection& conn, const Options& options) __attribute__((weak));
-}
-
 namespace qail::cli {
 
 introspect::Result introspect_live(pg::Connection& conn) {
-    if (&introspect::introspect == nullptr) {
-        throw UsageError("introspection is not built into this qail yet");
-    }
     return introspect::introspect(conn, {});
 }
 

@@ -35,7 +35,7 @@ bool is_empty_side(const std::string& spec);
 /// looks_like_database_url), or a file or directory (lang::load_schema).
 Side load_side(const std::string& spec);
 
-/// introspect::introspect, or a usage error while introspection is not built in.
+/// introspect::introspect of every user schema.
 introspect::Result introspect_live(pg::Connection& conn);
 
 /// Introspects a live database.

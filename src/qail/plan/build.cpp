@@ -180,6 +180,48 @@ private:
         node.requires_.push_back(schema_key(table.schema));
     }
 
+    /// True when `from` has a serial column whose implied sequence is `name`
+    /// and the column is still there in `to` (so the sequence survives).
+    bool serial_sequence_survives(const QualifiedName& name) const {
+        for (const model::Table& t : m_from.tables) {
+            if (t.name.schema != name.schema) {
+                continue;
+            }
+            for (const model::Column& col : t.columns) {
+                if (!model::is_serial_type(col.type) ||
+                    model::default_serial_sequence_name(t.name.name, col.name) != name.name) {
+                    continue;
+                }
+                const model::Table* kept = m_to.find_table(t.name);
+                return kept != nullptr && m_dropped_tables.count(t.name) == 0 &&
+                       std::any_of(kept->columns.begin(), kept->columns.end(),
+                                   [&](const model::Column& k) { return k.name == col.name; });
+            }
+        }
+        return false;
+    }
+
+    /// True when `to` has a serial column, already in `from`, whose implied
+    /// sequence is `name`: an explicit sequence of `from` that the serial takes over.
+    bool serial_takes_over_sequence(const QualifiedName& name) const {
+        for (const model::Table& t : m_to.tables) {
+            if (t.name.schema != name.schema) {
+                continue;
+            }
+            for (const model::Column& col : t.columns) {
+                if (!model::is_serial_type(col.type) ||
+                    model::default_serial_sequence_name(t.name.name, col.name) != name.name) {
+                    continue;
+                }
+                const model::Table* before = m_from.find_table(t.name);
+                return before != nullptr &&
+                       std::any_of(before->columns.begin(), before->columns.end(),
+                                   [&](const model::Column& k) { return k.name == col.name; });
+            }
+        }
+        return false;
+    }
+
     void renames();
     void extension(const Change& c);
     void schema(const Change& c);
@@ -868,6 +910,19 @@ void Builder::sequence(const Change& c) {
         node.requires_ = {rel_key(s.name), rel_key(*s.owned_by_table),
                           col_key(*s.owned_by_table, *s.owned_by_column)};
     };
+    if (c.action == Action::create && serial_sequence_survives(b->name)) {
+        // a serial column of `from` that stays already owns a sequence of this
+        // name (bigserial -> integer with an explicit sequence): reshape it
+        Node& node = add(StepKind::alter_sequence, rank::alter_sequence, Phase::expand,
+                         target_of(model::ObjectKind::sequence, b->name),
+                         "ALTER SEQUENCE " + ddl::name(b->name) +
+                             ddl::sequence_options(b->options, true));
+        node.provides = {rel_key(b->name)};
+        node.requires_ = {rel_key(b->name)};
+        node.step.lock = LockLevel::row_exclusive;
+        owned(*b);
+        return;
+    }
     if (c.action == Action::create) {
         Node& node = add(StepKind::create_sequence, rank::create_sequence, Phase::expand,
                          target_of(model::ObjectKind::sequence, b->name), ddl::create_sequence(*b));
@@ -876,6 +931,9 @@ void Builder::sequence(const Change& c) {
         node.step.inverse_sql = ddl::drop_sequence(b->name);
         owned(*b);
         return;
+    }
+    if (c.action == Action::drop && serial_takes_over_sequence(a->name)) {
+        return; // the column's serial step reshapes it (alter_column)
     }
     if (c.action == Action::drop) {
         Node& node = add(StepKind::drop_sequence, rank::drop_sequence, Phase::contract,
@@ -1408,9 +1466,17 @@ void Builder::alter_column(const QualifiedName& table, const model::Column& a,
             // integer -> serial: the sequence comes with a default; needs a sequence
             std::string seq = model::default_serial_sequence_name(table.name, b.name);
             QualifiedName sq{table.schema, seq};
-            Node& c1 = step(StepKind::create_sequence, rank::alter_column, Phase::expand,
-                            "CREATE SEQUENCE " + ddl::name(sq) + " AS " + ddl::type(to_type) +
-                                " OWNED BY " + ddl::name(table) + "." + quote_ident(b.name),
+            // an explicit sequence of that name already there becomes the serial's
+            bool exists = m_from.find_sequence(sq) != nullptr;
+            Node& c1 = step(exists ? StepKind::alter_sequence : StepKind::create_sequence,
+                            rank::alter_column, Phase::expand,
+                            (exists ? "ALTER SEQUENCE " + ddl::name(sq) + " AS " +
+                                          ddl::type(to_type) +
+                                          " INCREMENT BY 1 NO MINVALUE NO MAXVALUE START WITH 1 CACHE 1 NO "
+                                          "CYCLE OWNED BY "
+                                    : "CREATE SEQUENCE " + ddl::name(sq) + " AS " +
+                                          ddl::type(to_type) + " OWNED BY ") +
+                                ddl::name(table) + "." + quote_ident(b.name),
                             LockLevel::none);
             c1.requires_.push_back(col_key(table, b.name));
             c1.provides.push_back(rel_key(sq));

@@ -199,6 +199,8 @@ std::string sequence_options(const model::SequenceOptions& o, bool for_alter) {
     std::string out;
     if (o.data_type) {
         out += " AS " + type(*o.data_type);
+    } else if (for_alter) {
+        out += " AS bigint";
     }
     if (o.increment) {
         out += fmt::format(" INCREMENT BY {}", *o.increment);

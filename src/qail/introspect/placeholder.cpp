@@ -1,1 +1,0 @@
-// Stage 'introspect': see ARCHITECTURE.md. Implemented in a later milestone.
