@@ -36,10 +36,28 @@ TEST(ExecPhasing, NewNotNullColumnGetsAFillDefaultABackfillAndAValidatedCheck) {
     EXPECT_TRUE(any_sql(p.contract, "VALIDATE CONSTRAINT"));
     EXPECT_TRUE(any_sql(p.contract, "SET NOT NULL"));
     EXPECT_TRUE(any_sql(p.contract, "DROP DEFAULT"));
-    // the check added in contract is validated after it is added
-    ASSERT_GE(p.contract.size(), 2u);
+    // the check added in contract is validated after it is added, each in
+    // its own transaction: the scan never runs under ACCESS EXCLUSIVE
+    ASSERT_GE(p.contract.size(), 4u);
     EXPECT_EQ(p.contract[0].step.kind, plan::StepKind::add_constraint);
+    EXPECT_TRUE(p.contract[0].step.outside_transaction);
     EXPECT_EQ(p.contract[1].step.kind, plan::StepKind::validate_constraint);
+    EXPECT_TRUE(p.contract[1].step.outside_transaction);
+    EXPECT_EQ(p.contract[2].step.kind, plan::StepKind::set_not_null);
+    EXPECT_FALSE(p.contract[2].step.outside_transaction);
+    // and the written contract file keeps them apart
+    auto files = phased_files(p, "20260101000000_flag", "a.qail", "b.qail");
+    for (const auto& [name, text] : files) {
+        if (name != "contract.qail") {
+            continue;
+        }
+        CompiledDelta d = compile_delta(text, name, plan::Phase::contract);
+        ASSERT_EQ(d.steps.size(), p.contract.size()) << text;
+        for (size_t i = 0; i < d.steps.size(); ++i) {
+            EXPECT_EQ(d.steps[i].step.outside_transaction, p.contract[i].step.outside_transaction)
+                << i << "\n" << text;
+        }
+    }
     EXPECT_TRUE(any_sql(p.down_expand, "DROP COLUMN IF EXISTS flag"));
     EXPECT_EQ(p.notes.size(), 1u);
 }
@@ -57,9 +75,11 @@ TEST(ExecPhasing, ConstraintsOnExistingColumnsAreNotValidInExpandAndValidatedFir
     EXPECT_TRUE(any_sql(p.expand, "CHECK (b IS NOT NULL) NOT VALID"));
     EXPECT_TRUE(any_sql(p.expand, "CREATE INDEX CONCURRENTLY idx_t_b"));
     ASSERT_GE(p.contract.size(), 3u);
-    // both VALIDATEs run before the first ACCESS EXCLUSIVE step
+    // both VALIDATEs run before the first ACCESS EXCLUSIVE step, each alone
     EXPECT_EQ(p.contract[0].step.kind, plan::StepKind::validate_constraint);
     EXPECT_EQ(p.contract[1].step.kind, plan::StepKind::validate_constraint);
+    EXPECT_TRUE(p.contract[0].step.outside_transaction);
+    EXPECT_TRUE(p.contract[1].step.outside_transaction);
     EXPECT_TRUE(p.backfill.empty());
 }
 
@@ -92,6 +112,59 @@ TEST(ExecPhasing, WrittenFilesCompileBackToTheSameSteps) {
                                     p.down_contract.size();
         EXPECT_EQ(d.steps.size(), expected) << name << "\n" << text;
     }
+}
+
+TEST(ExecPhasing, SqlAloneBlockStepsLeaveTheFileTransaction) {
+    CompiledDelta d = compile_delta("sql $$ ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID $$\n"
+                                    "sql alone $$\nALTER TABLE t VALIDATE CONSTRAINT c;\n"
+                                    "ALTER TABLE u VALIDATE CONSTRAINT d\n$$\n"
+                                    "sql $$ ALTER TABLE t ALTER COLUMN x SET NOT NULL $$\n",
+                                    "contract.qail", plan::Phase::contract);
+    ASSERT_EQ(d.steps.size(), 4u);
+    EXPECT_FALSE(d.steps[0].step.outside_transaction);
+    EXPECT_TRUE(d.steps[1].step.outside_transaction);
+    EXPECT_TRUE(d.steps[2].step.outside_transaction);
+    EXPECT_FALSE(d.steps[3].step.outside_transaction);
+    EXPECT_THROW(compile_delta("sql alone\n", "x.qail", plan::Phase::contract), InputError);
+}
+
+TEST(ExecPhasing, TypeChangeThatRewritesGoesThroughASecondColumn) {
+    model::Schema from = parse_ok("table t {\n  id bigint primary_key\n  n integer not_null\n"
+                                  "  s varchar(10)\n}\nindex idx_t_n on t (n)\n");
+    model::Schema to = parse_ok("table t {\n  id bigint primary_key\n  n bigint not_null\n"
+                                "  s varchar(20)\n}\nindex idx_t_n on t (n)\n");
+    PhasedPlan p = plan_phases(from, to);
+    // a longer varchar is catalog-only: in place
+    EXPECT_TRUE(any_sql(p.expand, "ALTER COLUMN s TYPE"));
+    // integer -> bigint rewrites: a second column, a trigger, a backfill, a swap
+    EXPECT_FALSE(any_sql(p.expand, "ALTER COLUMN n TYPE"));
+    EXPECT_FALSE(any_sql(p.contract, "ALTER COLUMN n TYPE"));
+    EXPECT_TRUE(any_sql(p.expand, "ADD COLUMN n_qail_new BIGINT"));
+    EXPECT_TRUE(any_sql(p.expand, "CREATE INDEX CONCURRENTLY idx_t_n_qail ON t (n_qail_new)"));
+    EXPECT_TRUE(any_sql(p.expand, "CREATE TRIGGER"));
+    ASSERT_EQ(p.backfill.size(), 1u);
+    EXPECT_EQ(p.backfill[0].backfill->set, "n_qail_new = CAST(n AS BIGINT)");
+    EXPECT_TRUE(any_sql(p.contract, "VALIDATE CONSTRAINT t_n_qail_new_not_null"));
+    EXPECT_TRUE(any_sql(p.contract, "RENAME COLUMN n_qail_new TO n"));
+    EXPECT_TRUE(any_sql(p.contract, "ALTER INDEX idx_t_n_qail RENAME TO idx_t_n"));
+    EXPECT_TRUE(any_sql(p.down_contract, "RENAME COLUMN n TO n_qail_new"));
+    EXPECT_TRUE(any_sql(p.down_contract, "CREATE INDEX idx_t_n ON t (n)"));
+    // the contract file keeps no codebase guard on n: the name lives on
+    for (const auto& [name, text] : phased_files(p, "20260101000000_n", "a.qail", "b.qail")) {
+        if (name == "contract.qail") {
+            CompiledDelta d = compile_delta(text, name, plan::Phase::contract);
+            EXPECT_TRUE(d.dropped.empty()) << text;
+        }
+    }
+}
+
+TEST(ExecPhasing, KeyColumnTypeChangeStaysInPlace) {
+    model::Schema from = parse_ok("table t {\n  id integer primary_key\n}\n");
+    model::Schema to = parse_ok("table t {\n  id bigint primary_key\n}\n");
+    PhasedPlan p = plan_phases(from, to);
+    EXPECT_TRUE(any_sql(p.expand, "ALTER COLUMN id TYPE BIGINT") ||
+                any_sql(p.contract, "ALTER COLUMN id TYPE BIGINT"));
+    EXPECT_FALSE(any_sql(p.expand, "qail_new"));
 }
 
 TEST(ExecPhasing, BackfillFileMayHoldSeveralBackfills) {

@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <set>
 
 #include <qail/base/error.hpp>
 #include <qail/base/strings.hpp>
 #include <qail/diff/diff.hpp>
+#include <qail/exec/sql_info.hpp>
 #include <qail/model/naming.hpp>
 #include <qail/model/types.hpp>
 #include <qail/plan/build.hpp>
@@ -81,6 +84,145 @@ bool is_volatile_default(const std::string& expr) {
     return false;
 }
 
+bool identifier_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$';
+}
+
+// `expr` with every reference to the column `from` (a bare or quoted
+// identifier outside string literals, not a function name, not a type after
+// `::`) replaced by `to`; `found` says whether there was one.
+std::string replace_column(const std::string& expr, const std::string& from, const std::string& to,
+                           bool* found = nullptr) {
+    std::string out;
+    bool any = false;
+    size_t i = 0;
+    auto referenced_here = [&](size_t start, size_t end) {
+        if (start >= 2 && expr.compare(start - 2, 2, "::") == 0) {
+            return false; // a type name
+        }
+        size_t next = end;
+        while (next < expr.size() && expr[next] == ' ') {
+            ++next;
+        }
+        return next >= expr.size() || expr[next] != '('; // not a function call
+    };
+    while (i < expr.size()) {
+        char c = expr[i];
+        if (c == '\'') {
+            size_t end = i + 1;
+            while (end < expr.size()) {
+                if (expr[end] == '\'' && end + 1 < expr.size() && expr[end + 1] == '\'') {
+                    end += 2;
+                } else if (expr[end] == '\'') {
+                    break;
+                } else {
+                    ++end;
+                }
+            }
+            end = std::min(end + 1, expr.size());
+            out += expr.substr(i, end - i);
+            i = end;
+        } else if (c == '"') {
+            size_t end = i + 1;
+            std::string name;
+            while (end < expr.size()) {
+                if (expr[end] == '"' && end + 1 < expr.size() && expr[end + 1] == '"') {
+                    name += '"';
+                    end += 2;
+                } else if (expr[end] == '"') {
+                    break;
+                } else {
+                    name += expr[end++];
+                }
+            }
+            end = std::min(end + 1, expr.size());
+            if (name == from && referenced_here(i, end)) {
+                out += q(to);
+                any = true;
+            } else {
+                out += expr.substr(i, end - i);
+            }
+            i = end;
+        } else if (identifier_char(c) && std::isdigit(static_cast<unsigned char>(c)) == 0) {
+            size_t end = i;
+            while (end < expr.size() && identifier_char(expr[end])) {
+                ++end;
+            }
+            std::string word = expr.substr(i, end - i);
+            if (word == from && referenced_here(i, end)) {
+                out += q(to);
+                any = true;
+            } else {
+                out += word;
+            }
+            i = end;
+        } else if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
+            size_t end = i;
+            while (end < expr.size() && identifier_char(expr[end])) {
+                ++end;
+            }
+            out += expr.substr(i, end - i);
+            i = end;
+        } else {
+            out += c;
+            ++i;
+        }
+    }
+    if (found != nullptr) {
+        *found = any;
+    }
+    return out;
+}
+
+bool mentions_column(const std::string& expr, const std::string& column) {
+    bool found = false;
+    replace_column(expr, column, column, &found);
+    return found;
+}
+
+// A type change PostgreSQL makes in the catalog alone (no rewrite, no index
+// rebuild): a longer or unbounded varchar, varchar <-> text, a wider numeric.
+bool catalog_only_type_change(const std::string& from, const std::string& to) {
+    if (from == to) {
+        return true;
+    }
+    auto base = [](const std::string& t) { return t.substr(0, t.find('(')); };
+    auto modifiers = [](const std::string& t) -> std::vector<int> {
+        std::vector<int> out;
+        size_t open = t.find('(');
+        if (open == std::string::npos) {
+            return out;
+        }
+        for (const std::string& part : split(t.substr(open + 1, t.find(')') - open - 1), ',')) {
+            out.push_back(std::atoi(std::string(trim(part)).c_str()));
+        }
+        return out;
+    };
+    std::string bf = base(from);
+    std::string bt = base(to);
+    bool text_like_from = bf == "character varying" || bf == "text";
+    if (bt == "text" && text_like_from) {
+        return true;
+    }
+    if (bt == "character varying" && text_like_from) {
+        std::vector<int> mt = modifiers(to);
+        if (mt.empty()) {
+            return true;
+        }
+        std::vector<int> mf = modifiers(from);
+        return bf == "character varying" && !mf.empty() && mt[0] >= mf[0];
+    }
+    if (bf == "numeric" && bt == "numeric") {
+        std::vector<int> mf = modifiers(from);
+        std::vector<int> mt = modifiers(to);
+        if (mt.empty()) {
+            return true;
+        }
+        return mf.size() == 2 && mt.size() == 2 && mt[1] == mf[1] && mt[0] >= mf[0];
+    }
+    return false;
+}
+
 struct RenamedColumn {
     model::QualifiedName table;
     std::string old_name;
@@ -94,6 +236,8 @@ public:
         for (const model::RenameHint& h : result.renames) {
             if (h.target == model::RenameHint::Target::column) {
                 m_renamed.push_back(RenamedColumn{h.to, h.from_column, h.to_column});
+            } else if (h.target == model::RenameHint::Target::table) {
+                m_renamed_tables.push_back(h);
             }
         }
         for (const model::TransformHint& t : result.transforms) {
@@ -103,12 +247,27 @@ public:
 
     void run(const plan::Plan& p) {
         for (const Step& step : p.steps) {
+            if (step.kind == StepKind::alter_column_type && can_retype(step)) {
+                // decided up front: the plan's steps on the column before its
+                // type change (DROP DEFAULT, ...) are the retype's business
+                m_retyped.insert({step.target.name, step.target.member});
+                m_handled.insert({step.target.name, step.target.member});
+            }
+        }
+        for (const RenamedColumn& r : m_renamed) {
+            collect_carried(r.table, r.new_name, r.old_name);
+        }
+        for (const auto& [table, column] : m_retyped) {
+            collect_carried(table, column, column);
+        }
+        for (const Step& step : p.steps) {
             route(step);
         }
         // the undo of each phase runs its steps backwards
         std::reverse(m_out.down_expand.begin(), m_out.down_expand.end());
         std::reverse(m_out.down_backfill.begin(), m_out.down_backfill.end());
         std::reverse(m_out.down_contract.begin(), m_out.down_contract.end());
+        m_out.contract.insert(m_out.contract.begin(), m_contract_head.begin(), m_contract_head.end());
         // contract: constraint renames onto the new columns come after the old columns are gone
         for (PhasedStep& s : m_contract_tail) {
             m_out.contract.push_back(std::move(s));
@@ -119,7 +278,7 @@ public:
         for (PhasedStep& s : m_down_contract_tail) {
             m_out.down_contract.push_back(std::move(s));
         }
-        validate_first();
+        order_contract();
         for (std::vector<PhasedStep>* v : {&m_out.expand, &m_out.backfill, &m_out.contract}) {
             for (PhasedStep& s : *v) {
                 s.step.phase = v == &m_out.expand     ? Phase::expand
@@ -130,11 +289,18 @@ public:
     }
 
 private:
-    // Contract runs in one transaction: catch-up fills and the VALIDATEs of
-    // constraints added in expand (SHARE UPDATE EXCLUSIVE, writers go on) come
-    // before the first step that takes ACCESS EXCLUSIVE, which is then held
-    // only for the catalog-only rest.
-    void validate_first() {
+    // Contract order, so that no scan ever runs under ACCESS EXCLUSIVE:
+    //   1. VALIDATEs of constraints added NOT VALID in expand, each alone
+    //      (SHARE UPDATE EXCLUSIVE: readers and writers go on), and the
+    //      catch-up fills of rows written since the backfill;
+    //   2. the checks and foreign keys contract adds NOT VALID, each in its own
+    //      short transaction (a brief ACCESS EXCLUSIVE, no scan);
+    //   3. their VALIDATEs, each alone;
+    //   4. the rest (SET NOT NULL proved by a validated check, drops, renames):
+    //      catalog-only, in one transaction.
+    // Steps that run alone leave a 'partial' history row behind them, so a
+    // run killed between two of them resumes after the last one done.
+    void order_contract() {
         std::vector<PhasedStep>& c = m_out.contract;
         auto added_here = [&](const std::string& name) {
             std::string needle = " ADD CONSTRAINT " + name + " ";
@@ -142,25 +308,44 @@ private:
                 return s.step.sql.find(needle) != std::string::npos;
             });
         };
-        auto early = [&](const PhasedStep& s) {
-            if (s.step.kind == StepKind::backfill) {
-                return true;
-            }
-            if (s.step.kind != StepKind::validate_constraint) {
-                return false;
-            }
+        auto validated_name = [](const PhasedStep& s) {
             std::string_view marker = " VALIDATE CONSTRAINT ";
             size_t at = s.step.sql.find(marker);
-            return at != std::string::npos && !added_here(s.step.sql.substr(at + marker.size()));
+            return at == std::string::npos ? std::string() : s.step.sql.substr(at + marker.size());
         };
-        // decided before moving anything: `early` reads the whole phase
-        std::vector<PhasedStep> first;
+        auto adds_not_valid = [](const PhasedStep& s) {
+            return s.step.kind == StepKind::add_constraint &&
+                   s.step.sql.find(" NOT VALID") != std::string::npos;
+        };
+        // decided before moving anything: `added_here` reads the whole phase
+        std::vector<PhasedStep> early;
+        std::vector<PhasedStep> adds;
+        std::vector<PhasedStep> validates;
         std::vector<PhasedStep> rest;
         for (const PhasedStep& s : c) {
-            (early(s) ? first : rest).push_back(s);
+            if (s.step.kind == StepKind::backfill) {
+                early.push_back(s);
+            } else if (s.step.kind == StepKind::validate_constraint) {
+                (added_here(validated_name(s)) ? validates : early).push_back(s);
+            } else if (adds_not_valid(s)) {
+                adds.push_back(s);
+            } else {
+                rest.push_back(s);
+            }
         }
-        first.insert(first.end(), rest.begin(), rest.end());
-        c = std::move(first);
+        for (PhasedStep& s : early) {
+            s.step.outside_transaction =
+                s.step.outside_transaction || s.step.kind == StepKind::validate_constraint;
+        }
+        for (std::vector<PhasedStep>* group : {&adds, &validates}) {
+            for (PhasedStep& s : *group) {
+                s.step.outside_transaction = true;
+            }
+        }
+        c = std::move(early);
+        c.insert(c.end(), adds.begin(), adds.end());
+        c.insert(c.end(), validates.begin(), validates.end());
+        c.insert(c.end(), rest.begin(), rest.end());
     }
 
     const model::Schema& m_to;
@@ -250,7 +435,12 @@ private:
                 }
             }
         }
-        if (skips_constraint_rename(step)) {
+        if (step.kind == StepKind::alter_column_type &&
+            m_retyped.count({table, step.target.member}) > 0) {
+            retype_column(step);
+            return;
+        }
+        if (skips_constraint_rename(step) || rebuilt_elsewhere(step)) {
             return;
         }
         if (step.target.kind == model::ObjectKind::column &&
@@ -282,6 +472,9 @@ private:
                 "{}: the type change rewrites the table under an ACCESS EXCLUSIVE lock in "
                 "contract",
                 step.target.display()));
+        }
+        if (step.kind == StepKind::rename_table && rename_table(step)) {
+            return;
         }
         if (step.kind == StepKind::rename_table) {
             m_out.notes.push_back(fmt::format(
@@ -450,6 +643,358 @@ private:
                                       LockLevel::access_exclusive, table, column_name));
     }
 
+
+    // ---------------------------------------------------------- table rename
+
+    // A table renamed in the same schema: renamed in expand, with a view under
+    // the old name (`SELECT *` from one table: PostgreSQL makes it updatable,
+    // and an INSERT through it gets the table's defaults), so that code using
+    // the old name keeps reading and writing until contract drops the view.
+    // False: the plan's step as it is (a move to another schema, or the old
+    // name taken in the target schema).
+    bool rename_table(const Step& step) {
+        const model::RenameHint* hint = nullptr;
+        for (const model::RenameHint& h : m_renamed_tables) {
+            if (h.to == step.target.name && step.sql.find(" RENAME TO ") != std::string::npos) {
+                hint = &h;
+            }
+        }
+        if (hint == nullptr || hint->from.schema != hint->to.schema ||
+            m_to.find_table(hint->from) != nullptr || m_to.find_view(hint->from) != nullptr) {
+            return false;
+        }
+        std::string old_name = plan::ddl::name(hint->from);
+        std::string new_name = plan::ddl::name(hint->to);
+        std::string create_view =
+            fmt::format("CREATE VIEW {} AS SELECT * FROM {}", old_name, new_name);
+        put(Phase::expand, PhasedStep{step, std::nullopt, {}});
+        put(Phase::expand,
+            sql_step(StepKind::create_view, create_view, LockLevel::access_share, hint->to, {},
+                     Risk::low, "the old name, updatable, for the old code until contract"));
+        undo(Phase::expand, sql_step(StepKind::rename_table,
+                                     fmt::format("ALTER TABLE {} RENAME TO {}", new_name,
+                                                 q(hint->from.name)),
+                                     LockLevel::access_exclusive, hint->to));
+        undo(Phase::expand, sql_step(StepKind::drop_view, "DROP VIEW IF EXISTS " + old_name,
+                                     LockLevel::access_exclusive, hint->to));
+        // first in contract: later steps may drop columns the view shows
+        m_contract_head.push_back(sql_step(StepKind::drop_view, "DROP VIEW " + old_name,
+                                           LockLevel::access_exclusive, hint->to, {}, Risk::low,
+                                           "the old name goes; code must use the new one"));
+        m_down_contract_tail.push_back(sql_step(StepKind::create_view, create_view,
+                                                LockLevel::access_share, hint->to));
+        m_out.notes.push_back(fmt::format(
+            "{} is renamed to {} in expand; a view keeps the old name working (reads and "
+            "writes) until contract drops it",
+            hint->from.display(), hint->to.display()));
+        return true;
+    }
+
+    std::vector<model::RenameHint> m_renamed_tables;
+    std::vector<PhasedStep> m_contract_head;
+
+    // ---------------------------------------------------------- retype
+
+    // A type change that rewrites the table goes through a second column
+    // (see retype_column) when nothing stands in the way: not a key column,
+    // not referenced by a foreign key, not identity or generated, a table with
+    // a primary key to chunk the backfill by.
+    bool can_retype(const Step& step) const {
+        const model::QualifiedName& table = step.target.name;
+        const std::string& column = step.target.member;
+        const model::Table* t_new = m_to.find_table(table);
+        const model::Table* t_old = m_from_renamed.find_table(table);
+        const model::Column* n = t_new == nullptr ? nullptr : t_new->find_column(column);
+        const model::Column* o = t_old == nullptr ? nullptr : t_old->find_column(column);
+        if (n == nullptr || o == nullptr || model::is_serial_type(o->type) ||
+            model::is_serial_type(n->type) || catalog_only_type_change(o->type, n->type) ||
+            o->collation != n->collation || n->identity != model::IdentityKind::none ||
+            o->identity != model::IdentityKind::none || n->generated_expr || o->generated_expr) {
+            return false;
+        }
+        if (!t_old->primary_key || !t_new->primary_key ||
+            names_column(t_old->primary_key->columns, column) ||
+            names_column(t_new->primary_key->columns, column) || !t_new->exclusions.empty() ||
+            t_old->partition_by || t_old->partition_of) {
+            return false;
+        }
+        for (const model::Table& other : m_to.tables) {
+            for (const model::ForeignKey& fk : other.foreign_keys) {
+                if (fk.ref_table == table && names_column(fk.ref_columns, column)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    // The names of the indexes and constraints rebuilt for the new column of
+    // a rename or type change: the plan's own steps on them are skipped.
+    void collect_carried(const model::QualifiedName& table, const std::string& column,
+                         const std::string& old_column) {
+        const model::Table* t = m_to.find_table(table);
+        if (t == nullptr) {
+            return;
+        }
+        for (const model::Index& i : m_to.indexes) {
+            bool uses = i.table == table &&
+                        (names_column(i.include, column) ||
+                         (i.where && mentions_column(*i.where, column)));
+            for (const model::IndexElement& e : i.elements) {
+                uses = uses || (i.table == table && (e.is_expression ? mentions_column(e.key, column)
+                                                                     : e.key == column));
+            }
+            if (uses) {
+                m_carried_indexes.insert(i.name);
+            }
+        }
+        for (const model::Index& i : m_from_renamed.indexes) {
+            bool uses = i.table == table &&
+                        (names_column(i.include, column) ||
+                         (i.where && mentions_column(*i.where, column)));
+            for (const model::IndexElement& e : i.elements) {
+                uses = uses || (i.table == table && (e.is_expression ? mentions_column(e.key, column)
+                                                                     : e.key == column));
+            }
+            if (uses) {
+                m_dying_indexes.insert(i.name);
+            }
+        }
+        if (const model::Table* old = m_from_renamed.find_table(table)) {
+            for (const model::CheckConstraint& c : old->checks) {
+                // a renamed column's old checks may still say the old name
+                if (mentions_column(c.expression, column) ||
+                    mentions_column(c.expression, old_column)) {
+                    m_dying_constraints.insert({table, c.name});
+                }
+            }
+            for (const model::ForeignKey& fk : old->foreign_keys) {
+                if (names_column(fk.columns, column)) {
+                    m_dying_constraints.insert({table, fk.name});
+                }
+            }
+            for (const model::UniqueConstraint& u : old->uniques) {
+                if (names_column(u.columns, column)) {
+                    m_dying_constraints.insert({table, u.name});
+                }
+            }
+        }
+        for (const model::CheckConstraint& c : t->checks) {
+            if (mentions_column(c.expression, column)) {
+                m_carried_constraints.insert({table, c.name});
+            }
+        }
+        for (const model::ForeignKey& fk : t->foreign_keys) {
+            if (names_column(fk.columns, column)) {
+                m_carried_constraints.insert({table, fk.name});
+            }
+        }
+        for (const model::UniqueConstraint& u : t->uniques) {
+            if (names_column(u.columns, column)) {
+                m_carried_constraints.insert({table, u.name});
+            }
+        }
+    }
+
+    bool rebuilt_elsewhere(const Step& step) const {
+        switch (step.kind) {
+        case StepKind::create_index:
+        case StepKind::rename_index:
+            return m_carried_indexes.count(step.target.name) > 0;
+        case StepKind::drop_index:
+            // the old index goes with the old column
+            return m_dying_indexes.count(step.target.name) > 0;
+        case StepKind::drop_constraint:
+            // the old column's constraints go with it
+            for (const auto& [table, name] : m_dying_constraints) {
+                std::string tail = " DROP CONSTRAINT " + q(name);
+                if (step.locked_relation == table && step.sql.size() >= tail.size() &&
+                    step.sql.compare(step.sql.size() - tail.size(), tail.size(), tail) == 0) {
+                    return true;
+                }
+            }
+            return false;
+        case StepKind::add_constraint:
+        case StepKind::validate_constraint:
+        case StepKind::rename_constraint:
+            for (const auto& [table, name] : m_carried_constraints) {
+                std::string quoted = q(name);
+                bool names_it =
+                    step.sql.find(" CONSTRAINT " + quoted + " ") != std::string::npos ||
+                    (step.sql.size() >= quoted.size() &&
+                     step.sql.compare(step.sql.size() - quoted.size(), quoted.size(), quoted) == 0);
+                if (step.locked_relation == table && names_it) {
+                    return true;
+                }
+            }
+            return false;
+        default:
+            return false;
+        }
+    }
+
+    // A type change through a second column, so that the code of the old
+    // schema keeps reading and writing the column with its old type until
+    // contract:
+    //   expand    the new-typed column under a temporary name, a trigger that
+    //             copies writes both ways (the transform hint's expression, the
+    //             plan's USING, or a cast), its indexes built CONCURRENTLY;
+    //   backfill  the existing rows converted, chunked by primary key;
+    //   contract  NOT NULL, checks and foreign keys through validated checks,
+    //             then in one short transaction: the trigger and the old column
+    //             dropped, the new one renamed to the column's name.
+    void retype_column(const Step& step) {
+        const model::QualifiedName& table = step.target.name;
+        const std::string& column = step.target.member;
+        const model::Table* new_table = m_to.find_table(table);
+        const model::Table* old_table = m_from_renamed.find_table(table);
+        const model::Column* n = new_table->find_column(column);
+        const model::Column* o = old_table->find_column(column);
+        std::string temp = model::make_object_name(column, "", "qail_new");
+        std::string alter = plan::ddl::alter_table(table);
+        std::string oc = q(column);
+        std::string tc = q(temp);
+
+        // the conversion, as an expression over the row's columns
+        std::string convert;
+        const model::TransformHint* t = transform_for(table, column);
+        size_t using_at = step.sql.find(" USING ");
+        if (t != nullptr) {
+            convert = t->expression;
+        } else if (using_at != std::string::npos) {
+            convert = step.sql.substr(using_at + 7);
+        }
+        bool via_text = convert.find("::text::") != std::string::npos;
+        std::string cast = "CAST(" + oc + " AS " + plan::ddl::type(n->type) + ")";
+        std::string backfill_expr = convert.empty() ? cast : convert;
+        // in the trigger: the expression evaluated over the row being written
+        std::string to_new = convert.empty()
+                                 ? "CAST(NEW." + oc + " AS " + plan::ddl::type(n->type) + ")"
+                                 : "(SELECT " + convert + " FROM (SELECT NEW.*) AS qail_row)";
+        std::string to_old =
+            via_text ? "CAST(CAST(NEW." + tc + " AS text) AS " + plan::ddl::type(o->type) + ")"
+                     : "CAST(NEW." + tc + " AS " + plan::ddl::type(o->type) + ")";
+        std::string function_name =
+            model::make_object_name(table.name, column + "_retype", "qail_sync");
+        model::QualifiedName function{table.schema, function_name};
+        std::string fn = plan::ddl::name(function);
+        std::string trigger = q(function_name);
+
+        model::Column added = *n;
+        added.name = temp;
+        added.not_null = false;
+        added.default_expr.reset();
+        put(Phase::expand, sql_step(StepKind::add_column,
+                                    alter + " ADD COLUMN " + plan::ddl::column_definition(added),
+                                    LockLevel::access_exclusive, table, temp, Risk::low,
+                                    fmt::format("{} with its new type, beside the old one", column)));
+        std::string body = fmt::format(
+            "CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $qail_sync$\n"
+            "BEGIN\n"
+            "  -- {o} (old type) and {t} (new type) hold the same value while both exist\n"
+            "  IF TG_OP = 'INSERT' THEN\n"
+            "    IF NEW.{t} IS NULL THEN NEW.{t} := {to_new};\n"
+            "    ELSIF NEW.{o} IS NULL THEN NEW.{o} := {to_old};\n"
+            "    END IF;\n"
+            "  ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN NEW.{t} := {to_new};\n"
+            "  ELSIF NEW.{t} IS DISTINCT FROM OLD.{t} THEN NEW.{o} := {to_old};\n"
+            "  ELSIF NEW.{t} IS NULL THEN NEW.{t} := {to_new};\n"
+            "  END IF;\n"
+            "  RETURN NEW;\n"
+            "END\n"
+            "$qail_sync$",
+            fmt::arg("fn", fn), fmt::arg("o", oc), fmt::arg("t", tc), fmt::arg("to_new", to_new),
+            fmt::arg("to_old", to_old));
+        std::string create_trigger = fmt::format(
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+            trigger, plan::ddl::name(table), fn);
+        put(Phase::expand, sql_step(StepKind::create_function, body, LockLevel::none, {}, {},
+                                    Risk::low, "converts writes between the old and the new column"));
+        put(Phase::expand, sql_step(StepKind::create_trigger, create_trigger,
+                                    LockLevel::share_row_exclusive, table, {}, Risk::low,
+                                    "old code keeps writing the old type until contract"));
+        std::string drop_trigger =
+            fmt::format("DROP TRIGGER IF EXISTS {} ON {}", trigger, plan::ddl::name(table));
+        std::string drop_function = fmt::format("DROP FUNCTION IF EXISTS {}()", fn);
+        undo(Phase::expand, sql_step(StepKind::drop_column, alter + " DROP COLUMN IF EXISTS " + tc,
+                                     LockLevel::access_exclusive, table, temp, Risk::high));
+        undo(Phase::expand, sql_step(StepKind::drop_function, drop_function, LockLevel::none, {}));
+        undo(Phase::expand, sql_step(StepKind::drop_trigger, drop_trigger,
+                                     LockLevel::share_row_exclusive, table));
+
+        rebuild_dependents(table, column, temp, *new_table);
+
+        BackfillSpec spec;
+        spec.table = table;
+        spec.set = tc + " = " + backfill_expr;
+        spec.where = tc + " IS DISTINCT FROM " + backfill_expr;
+        PhasedStep b;
+        b.step = make_step(StepKind::backfill, spec.describe(), LockLevel::row_exclusive, table,
+                           temp, Risk::medium, "converts the existing rows, chunked by primary key");
+        b.step.outside_transaction = true;
+        b.backfill = spec;
+        put(Phase::backfill, std::move(b));
+
+        // contract: tighten the new column, then swap it in
+        if (n->not_null) {
+            set_not_null(table, temp, false);
+        }
+        put(Phase::contract,
+            sql_step(StepKind::drop_trigger,
+                     fmt::format("DROP TRIGGER {} ON {}", trigger, plan::ddl::name(table)),
+                     LockLevel::share_row_exclusive, table, {}, Risk::low,
+                     "the conversion trigger goes with the old column"));
+        put(Phase::contract, sql_step(StepKind::drop_function, "DROP FUNCTION " + fn + "()",
+                                      LockLevel::none, {}));
+        PhasedStep drop = sql_step(StepKind::drop_column, alter + " DROP COLUMN " + oc,
+                                   LockLevel::access_exclusive, table, column, Risk::high,
+                                   fmt::format("its values live on, converted, in {}", temp));
+        drop.step.destructive = true;
+        put(Phase::contract, std::move(drop));
+        put(Phase::contract,
+            sql_step(StepKind::rename_column,
+                     fmt::format("{} RENAME COLUMN {} TO {}", alter, tc, oc),
+                     LockLevel::access_exclusive, table, column, Risk::low,
+                     "the new column takes the name"));
+        if (n->default_expr) {
+            put(Phase::contract, sql_step(StepKind::set_default,
+                                          alter + " ALTER COLUMN " + oc + " SET DEFAULT " +
+                                              *n->default_expr,
+                                          LockLevel::access_exclusive, table, column));
+        }
+
+        // undo of contract (run backwards): the new column back under its
+        // temporary name, the old one back, filled from it
+        model::Column restored = *o;
+        restored.not_null = false;
+        undo(Phase::contract, sql_step(StepKind::create_trigger, create_trigger,
+                                       LockLevel::share_row_exclusive, table));
+        undo(Phase::contract, sql_step(StepKind::create_function, body, LockLevel::none, {}));
+        if (o->not_null) {
+            undo(Phase::contract, sql_step(StepKind::set_not_null,
+                                           alter + " ALTER COLUMN " + oc + " SET NOT NULL",
+                                           LockLevel::access_exclusive, table, column));
+        }
+        undo(Phase::contract,
+             sql_step(StepKind::backfill,
+                      fmt::format("UPDATE {} SET {} = {}", plan::ddl::name(table), oc,
+                                  via_text ? "CAST(CAST(" + tc + " AS text) AS " +
+                                                 plan::ddl::type(o->type) + ")"
+                                           : "CAST(" + tc + " AS " + plan::ddl::type(o->type) + ")"),
+                      LockLevel::row_exclusive, table, column));
+        undo(Phase::contract, sql_step(StepKind::add_column,
+                                       alter + " ADD COLUMN " + plan::ddl::column_definition(restored),
+                                       LockLevel::access_exclusive, table, column));
+        undo(Phase::contract, sql_step(StepKind::rename_column,
+                                       fmt::format("{} RENAME COLUMN {} TO {}", alter, oc, tc),
+                                       LockLevel::access_exclusive, table, column));
+        restore_old_dependents(RenamedColumn{table, column, column}, *old_table);
+    }
+
+    std::set<std::pair<model::QualifiedName, std::string>> m_retyped;
+    std::set<model::QualifiedName> m_dying_indexes;
+    std::set<std::pair<model::QualifiedName, std::string>> m_dying_constraints;
+
     // ---------------------------------------------------------- rename
 
     static std::string copy_expr(const std::string& source, const std::string& from_type,
@@ -525,7 +1070,7 @@ private:
 
         // unique constraints and indexes on the new column: built beside the
         // old ones under a temporary name, named in contract once the old go
-        rebuild_dependents(r, *new_table);
+        rebuild_dependents(r.table, r.new_name, r.new_name, *new_table);
 
         // backfill: copy the rows written before the trigger existed
         BackfillSpec spec;
@@ -594,11 +1139,27 @@ private:
         return std::find(columns.begin(), columns.end(), c) != columns.end();
     }
 
-    void rebuild_dependents(const RenamedColumn& r, const model::Table& new_table) {
-        const model::QualifiedName& table = r.table;
+    // The unique constraints, indexes (expression and partial ones too),
+    // checks and foreign keys of the target schema that name `column` of
+    // `table` are built again on the column `build_on` (the new column of a
+    // rename is `column` itself; the new column of a type change has a
+    // temporary name until contract): indexes CONCURRENTLY in expand,
+    // checks and foreign keys NOT VALID then validated in contract, each under
+    // a temporary name that contract gives back once the old column (and its
+    // dependents) are gone.
+    void rebuild_dependents(const model::QualifiedName& table, const std::string& column,
+                            const std::string& build_on, const model::Table& new_table) {
         std::string alter = plan::ddl::alter_table(table);
+        auto on_new = [&](std::vector<std::string> columns) {
+            for (std::string& c : columns) {
+                if (c == column) {
+                    c = build_on;
+                }
+            }
+            return columns;
+        };
         for (const model::UniqueConstraint& u : new_table.uniques) {
-            if (!names_column(u.columns, r.new_name)) {
+            if (!names_column(u.columns, column)) {
                 continue;
             }
             std::string temp = model::make_object_name(u.name, "", "qail");
@@ -606,12 +1167,12 @@ private:
             index.name = {table.schema, temp};
             index.table = table;
             index.unique = true;
-            for (const std::string& c : u.columns) {
+            for (const std::string& c : on_new(u.columns)) {
                 model::IndexElement e;
                 e.key = c;
                 index.elements.push_back(e);
             }
-            index.include = u.include;
+            index.include = on_new(u.include);
             index.nulls_not_distinct = u.nulls_not_distinct;
             mark_constraint_rename(u.name);
             put(Phase::expand, sql_step(StepKind::create_index, plan::ddl::create_index(index, true),
@@ -624,7 +1185,8 @@ private:
                           LockLevel::access_exclusive, table));
             m_contract_tail.push_back(sql_step(
                 StepKind::add_constraint,
-                fmt::format("{} ADD CONSTRAINT {} UNIQUE USING INDEX {}", alter, q(u.name), q(temp)),
+                fmt::format("{} ADD CONSTRAINT {} UNIQUE USING INDEX {}{}", alter, q(u.name),
+                            q(temp), plan::ddl::deferral(u.deferral)),
                 LockLevel::access_exclusive, table, {}, Risk::low,
                 "the index built in expand becomes the constraint"));
             m_down_contract_head.push_back(
@@ -636,21 +1198,27 @@ private:
             if (!(i.table == table)) {
                 continue;
             }
-            bool uses = false;
-            bool in_expression = false;
-            for (const model::IndexElement& e : i.elements) {
-                uses = uses || (!e.is_expression && e.key == r.new_name);
-                in_expression = in_expression || (e.is_expression && e.key.find(r.new_name) != std::string::npos);
+            bool uses = names_column(i.include, column);
+            model::Index temp_index = i;
+            temp_index.include = on_new(i.include);
+            for (model::IndexElement& e : temp_index.elements) {
+                if (!e.is_expression && e.key == column) {
+                    e.key = build_on;
+                    uses = true;
+                } else if (e.is_expression) {
+                    bool found = false;
+                    e.key = replace_column(e.key, column, build_on, &found);
+                    uses = uses || found;
+                }
             }
-            if (in_expression || (i.where && i.where->find(r.new_name) != std::string::npos)) {
-                m_out.notes.push_back(fmt::format(
-                    "index {} uses {} in an expression or predicate: check it after the rename",
-                    i.name.display(), r.new_name));
+            if (i.where) {
+                bool found = false;
+                temp_index.where = replace_column(*i.where, column, build_on, &found);
+                uses = uses || found;
             }
             if (!uses) {
                 continue;
             }
-            model::Index temp_index = i;
             std::string temp = model::make_object_name(i.name.name, "", "qail");
             temp_index.name.name = temp;
             put(Phase::expand, sql_step(StepKind::create_index,
@@ -658,6 +1226,7 @@ private:
                                         LockLevel::share_update_exclusive, table, {}, Risk::medium,
                                         "builds the index without blocking writes"));
             m_out.expand.back().step.outside_transaction = true;
+            m_carried_indexes.insert(i.name);
             undo(Phase::expand, sql_step(StepKind::drop_index,
                                          "DROP INDEX IF EXISTS " + plan::ddl::name(temp_index.name),
                                          LockLevel::access_exclusive, table));
@@ -673,21 +1242,64 @@ private:
                 LockLevel::share_update_exclusive, table));
         }
         for (const model::CheckConstraint& c : new_table.checks) {
-            if (c.expression.find(r.new_name) != std::string::npos) {
-                m_out.notes.push_back(fmt::format(
-                    "check {} names {}: it is not carried to the new column; add it in contract",
-                    c.name, r.new_name));
+            bool found = false;
+            std::string expression = replace_column(c.expression, column, build_on, &found);
+            if (!found) {
+                continue;
             }
+            model::CheckConstraint temp = c;
+            temp.name = model::make_object_name(c.name, "", "qail");
+            temp.expression = expression;
+            temp.not_valid = false;
+            carry_constraint(table, c.name, temp.name, plan::ddl::check(temp), !c.not_valid);
         }
         for (const model::ForeignKey& fk : new_table.foreign_keys) {
-            if (names_column(fk.columns, r.new_name)) {
-                m_out.notes.push_back(fmt::format(
-                    "foreign key {} uses {}: it is not carried to the new column; add it in "
-                    "contract",
-                    fk.name, r.new_name));
+            if (!names_column(fk.columns, column)) {
+                continue;
             }
+            model::ForeignKey temp = fk;
+            temp.name = model::make_object_name(fk.name, "", "qail");
+            temp.columns = on_new(fk.columns);
+            temp.not_valid = false;
+            carry_constraint(table, fk.name, temp.name, plan::ddl::foreign_key(temp), !fk.not_valid);
         }
     }
+
+    // A check or foreign key for the new column: added NOT VALID in contract
+    // (its own transaction, no scan), validated alone, named once the old
+    // column's constraint of that name is gone.
+    void carry_constraint(const model::QualifiedName& table, const std::string& name,
+                          const std::string& temp, const std::string& definition, bool validate) {
+        std::string alter = plan::ddl::alter_table(table);
+        bool foreign = definition.find(" FOREIGN KEY ") != std::string::npos;
+        mark_constraint_rename(name);
+        m_carried_constraints.insert({table, name});
+        put(Phase::contract,
+            sql_step(StepKind::add_constraint, alter + " ADD " + definition + " NOT VALID",
+                     foreign ? LockLevel::share_row_exclusive : LockLevel::access_exclusive, table,
+                     {}, Risk::low, "NOT VALID: new rows only, no scan"));
+        if (validate) {
+            put(Phase::contract,
+                sql_step(StepKind::validate_constraint, alter + " VALIDATE CONSTRAINT " + q(temp),
+                         LockLevel::share_update_exclusive, table, {}, Risk::medium,
+                         "scans the table without blocking writes"));
+        }
+        m_contract_tail.push_back(
+            sql_step(StepKind::rename_constraint,
+                     fmt::format("{} RENAME CONSTRAINT {} TO {}", alter, q(temp), q(name)),
+                     LockLevel::access_exclusive, table));
+        m_down_contract_head.push_back(
+            sql_step(StepKind::drop_constraint,
+                     fmt::format("{} DROP CONSTRAINT IF EXISTS {}", alter, q(name)),
+                     LockLevel::access_exclusive, table));
+        m_down_contract_head.push_back(
+            sql_step(StepKind::drop_constraint,
+                     fmt::format("{} DROP CONSTRAINT IF EXISTS {}", alter, q(temp)),
+                     LockLevel::access_exclusive, table));
+    }
+
+    std::set<model::QualifiedName> m_carried_indexes;
+    std::set<std::pair<model::QualifiedName, std::string>> m_carried_constraints;
 
     // The plan renames the old constraint onto the new name; here the old one
     // goes with its column instead.
@@ -709,40 +1321,75 @@ private:
         return false;
     }
 
+    // Undo of contract: the old column's dependents (dropped with it) back on
+    // it, as they were; renamed_from names the old column `r.new_name`.
     void restore_old_dependents(const RenamedColumn& r, const model::Table& old_table) {
-        // the old column's unique constraints, back under their own names
         std::string alter = plan::ddl::alter_table(r.table);
+        auto on_old = [&](std::vector<std::string> columns) {
+            for (std::string& c : columns) {
+                if (c == r.new_name) {
+                    c = r.old_name;
+                }
+            }
+            return columns;
+        };
         for (const model::UniqueConstraint& u : old_table.uniques) {
             if (!names_column(u.columns, r.new_name)) {
                 continue;
             }
-            std::vector<std::string> cols;
-            for (const std::string& c : u.columns) {
-                cols.push_back(q(c == r.new_name ? r.old_name : c));
-            }
-            m_down_contract_tail.push_back(sql_step(
-                StepKind::add_constraint,
-                fmt::format("{} ADD CONSTRAINT {} UNIQUE ({})", alter,
-                            q(old_constraint_name(u.name, r)), join(cols, ", ")),
-                LockLevel::access_exclusive, r.table));
+            model::UniqueConstraint old = u;
+            old.name = old_constraint_name(u.name, r);
+            old.columns = on_old(u.columns);
+            old.include = on_old(u.include);
+            m_down_contract_tail.push_back(sql_step(StepKind::add_constraint,
+                                                    alter + " ADD " + plan::ddl::unique(old),
+                                                    LockLevel::access_exclusive, r.table));
         }
-        // the old column's indexes (dropped with it), back on the old column
         for (const model::Index& i : m_from_renamed.indexes) {
             if (!(i.table == r.table)) {
                 continue;
             }
-            bool uses = false;
+            bool uses = names_column(i.include, r.new_name);
             model::Index old = i;
+            old.include = on_old(i.include);
             for (model::IndexElement& e : old.elements) {
                 if (!e.is_expression && e.key == r.new_name) {
                     e.key = r.old_name;
                     uses = true;
+                } else if (e.is_expression) {
+                    bool found = false;
+                    e.key = replace_column(e.key, r.new_name, r.old_name, &found);
+                    uses = uses || found;
                 }
+            }
+            if (i.where) {
+                bool found = false;
+                old.where = replace_column(*i.where, r.new_name, r.old_name, &found);
+                uses = uses || found;
             }
             if (uses) {
                 m_down_contract_tail.push_back(sql_step(StepKind::create_index,
                                                         plan::ddl::create_index(old, false),
                                                         LockLevel::share, r.table));
+            }
+        }
+        for (const model::CheckConstraint& c : old_table.checks) {
+            bool found = false;
+            model::CheckConstraint old = c;
+            old.expression = replace_column(c.expression, r.new_name, r.old_name, &found);
+            if (found || mentions_column(c.expression, r.old_name)) {
+                m_down_contract_tail.push_back(sql_step(StepKind::add_constraint,
+                                                        alter + " ADD " + plan::ddl::check(old),
+                                                        LockLevel::access_exclusive, r.table));
+            }
+        }
+        for (const model::ForeignKey& fk : old_table.foreign_keys) {
+            if (names_column(fk.columns, r.new_name)) {
+                model::ForeignKey old = fk;
+                old.columns = on_old(fk.columns);
+                m_down_contract_tail.push_back(
+                    sql_step(StepKind::add_constraint, alter + " ADD " + plan::ddl::foreign_key(old),
+                             LockLevel::share_row_exclusive, r.table));
             }
         }
     }
@@ -854,13 +1501,20 @@ std::string dollar_quote_for(const std::string& body) {
     }
 }
 
+// CREATE INDEX CONCURRENTLY and the like run alone whatever the file says;
+// other steps need `sql alone` to leave the file's transaction.
+bool runs_alone_by_nature(const std::string& sql) {
+    return classify_sql(sql).outside_transaction;
+}
+
 std::string step_comment(const Step& step) {
     std::string lock = plan::to_string(step.lock);
     std::string where = step.locked_relation.name.empty() ? std::string()
                                                           : " on " + step.locked_relation.display();
     std::string line = fmt::format("# {} · lock: {}{}", plan::risk_label(step.risk), lock, where);
     if (step.outside_transaction && step.kind != StepKind::backfill) {
-        line += " · runs alone (outside a transaction)";
+        line += runs_alone_by_nature(step.sql) ? " · runs alone (outside a transaction)"
+                                               : " · runs alone (its own transaction)";
     }
     if (!step.reason.empty()) {
         line += " · " + step.reason;
@@ -890,7 +1544,8 @@ std::string render_steps(const std::vector<PhasedStep>& steps) {
             out += s.hint + "\n";
         } else {
             std::string tag = dollar_quote_for(s.step.sql);
-            out += "sql " + tag + "\n" + s.step.sql + "\n" + tag + "\n";
+            bool alone = s.step.outside_transaction && !runs_alone_by_nature(s.step.sql);
+            out += (alone ? "sql alone " : "sql ") + tag + "\n" + s.step.sql + "\n" + tag + "\n";
         }
         out += "\n";
     }
