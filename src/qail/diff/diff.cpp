@@ -238,11 +238,23 @@ struct SerialSpelling {
 std::vector<SerialSpelling> serial_spellings(const model::Schema& from, const model::Schema& to) {
     std::vector<SerialSpelling> out;
     for (const model::Table& ft : from.tables) {
+        // only a serial or a nextval() default can be spelt the other way; most
+        // tables have neither, and looking up a dropped table costs a scan
+        auto candidate = [](const model::Column& c) {
+            return model::is_serial_type(c.type) ||
+                   (c.default_expr && c.default_expr->starts_with("nextval("));
+        };
+        if (std::none_of(ft.columns.begin(), ft.columns.end(), candidate)) {
+            continue;
+        }
         const model::Table* tt = to.find_table(ft.name);
         if (tt == nullptr) {
             continue;
         }
         for (const model::Column& fc : ft.columns) {
+            if (!candidate(fc)) {
+                continue;
+            }
             const model::Column* tc = tt->find_column(fc.name);
             if (tc == nullptr || model::is_serial_type(fc.type) == model::is_serial_type(tc->type)) {
                 continue;
