@@ -35,13 +35,11 @@
 namespace qail::testing {
 namespace {
 
-// Measured on this machine (PostgreSQL 15.18): 797 of the 799 cases pass (all
-// load). The two failures are limits of the model, not of pull:
-// sqldef/CreateIndexWithMultipleStorageParameters (index storage parameters
-// are kept sorted; pg_dump prints them in the order given) and
-// realworld/danbooru (a user-defined operator and SET STATISTICS targets,
-// reported as unmanaged). A regression below this count fails the suite.
-constexpr int k_min_passing = 797;
+// Measured on this machine (PostgreSQL 15.18): 798 of the 799 cases pass (all
+// load). The failure is a limit of the model, not of pull: realworld/danbooru
+// has a user-defined operator and SET STATISTICS targets, which pull reports
+// as unmanaged. A regression below this count fails the suite.
+constexpr int k_min_passing = 798;
 
 std::string first_line(const std::string& text) {
     std::string line = text.substr(0, text.find('\n'));
