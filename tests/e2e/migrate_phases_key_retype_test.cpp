@@ -202,5 +202,59 @@ TEST(MigratePhasesKeyRetype, SerialKeyBecomesBigserialAndTheSequenceMovesWithIt)
                     true});
 }
 
+// A key referenced by its own table (retyped too) and by a column that keeps
+// its type: both foreign keys come back on the new key, validated.
+TEST(MigratePhasesKeyRetype, SelfReferenceAndAnUntouchedReferencingColumnFollowTheKey) {
+    require_server();
+    TempDatabase db;
+    db.exec("CREATE TABLE users (id serial PRIMARY KEY, parent_id integer REFERENCES users(id));"
+            "CREATE TABLE notes (id integer PRIMARY KEY, user_id integer REFERENCES users(id));"
+            "INSERT INTO users (parent_id) VALUES (NULL);"
+            "INSERT INTO users (parent_id) SELECT 1 + g % 7 FROM generate_series(1, 120) g;"
+            "INSERT INTO notes SELECT g, g FROM generate_series(1, 100) g;");
+    Project p(db);
+    p.write("v1.qail", "table users {\n  id serial primary_key\n"
+                       "  parent_id integer references users(id)\n}\n"
+                       "table notes {\n  id integer primary_key\n"
+                       "  user_id integer references users(id)\n}\n");
+    p.write("v2.qail", "table users {\n  id bigserial primary_key\n"
+                       "  parent_id bigint references users(id)\n}\n"
+                       "table notes {\n  id integer primary_key\n"
+                       "  user_id integer references users(id)\n}\n");
+    ASSERT_EQ(p.qail_plain({"migrate", "new", "keys", "--from", "v1.qail", "--to", "v2.qail"})
+                  .exit_code,
+              0);
+    ASSERT_EQ(p.qail({"migrate", "apply", "--phase", "expand"}).exit_code, 0);
+    std::string child = db.scalar("INSERT INTO users (parent_id) VALUES (3) RETURNING id");
+    ASSERT_EQ(p.qail({"migrate", "apply", "--phase", "backfill"}).exit_code, 0);
+    db.exec("INSERT INTO notes VALUES (500, " + child + ")");
+    db.exec("INSERT INTO users (parent_id) VALUES (" + child + ")");
+    std::string rows = table_text(db, "users", "id, parent_id") + "\n--\n" +
+                       table_text(db, "notes", "id, user_id");
+    RunResult contracted = p.qail({"migrate", "apply", "--phase", "contract", "--backup=none"});
+    ASSERT_EQ(contracted.exit_code, 0) << contracted.out << contracted.err;
+    RunResult drift =
+        run_qail({"diff", "_", "v2.qail", "--live", "--url", db.uri()}, p.options());
+    EXPECT_EQ(drift.exit_code, 0) << drift.out << drift.err;
+    EXPECT_EQ(table_text(db, "users", "id, parent_id") + "\n--\n" +
+                  table_text(db, "notes", "id, user_id"),
+              rows);
+    EXPECT_EQ(db.scalar("SELECT string_agg(conname || ':' || pg_get_constraintdef(oid) || ':' || "
+                        "convalidated, ',' ORDER BY conname) FROM pg_constraint WHERE contype = "
+                        "'f'"),
+              "notes_user_id_fkey:FOREIGN KEY (user_id) REFERENCES users(id):true,"
+              "users_parent_id_fkey:FOREIGN KEY (parent_id) REFERENCES users(id):true");
+    EXPECT_THROW(db.exec("INSERT INTO users (parent_id) VALUES (99999)"), std::exception);
+    EXPECT_THROW(db.exec("INSERT INTO notes VALUES (501, 99999)"), std::exception);
+    RunResult back = p.qail({"migrate", "rollback", "--to", "base"});
+    ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+    RunResult drift_back =
+        run_qail({"diff", "_", "v1.qail", "--live", "--url", db.uri()}, p.options());
+    EXPECT_EQ(drift_back.exit_code, 0) << drift_back.out << drift_back.err;
+    EXPECT_EQ(table_text(db, "users", "id, parent_id") + "\n--\n" +
+                  table_text(db, "notes", "id, user_id"),
+              rows);
+}
+
 } // namespace
 } // namespace qail::testing::migrate

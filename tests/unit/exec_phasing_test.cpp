@@ -185,7 +185,7 @@ TEST(ExecPhasing, PrimaryKeyTypeChangeGoesThroughASecondColumnAndAnIndexSwap) {
     size_t build = index_of(c, "CREATE UNIQUE INDEX CONCURRENTLY users_id_qail_new_key ON users "
                                "(id_qail_new)");
     size_t validate_check = index_of(c, "VALIDATE CONSTRAINT users_id_qail_new_not_null");
-    size_t drop_fk = index_of(c, "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey");
+    size_t drop_fk = index_of(c, "ALTER TABLE IF EXISTS orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey");
     size_t drop_pk = index_of(c, "ALTER TABLE users DROP CONSTRAINT users_pkey");
     size_t swap = index_of(c, "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX "
                               "users_id_qail_new_key");
@@ -214,7 +214,7 @@ TEST(ExecPhasing, PrimaryKeyTypeChangeGoesThroughASecondColumnAndAnIndexSwap) {
     EXPECT_FALSE(any_sql(c, "orders_user_id_fkey_qail"));
     // undo: the key back on the old column, the foreign key back last
     const std::vector<PhasedStep>& d = p.down_contract;
-    EXPECT_EQ(index_of(d, "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey"), 0u);
+    EXPECT_EQ(index_of(d, "ALTER TABLE IF EXISTS orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey"), 0u);
     size_t restore_pk = index_of(d, "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (id)");
     EXPECT_LT(index_of(d, "ALTER TABLE users ALTER COLUMN id SET NOT NULL"), restore_pk);
     EXPECT_LT(restore_pk, d.size());

@@ -1214,8 +1214,10 @@ private:
                     if (dropped.insert({other.name, fk.name}).second) {
                         put(Phase::contract,
                             sql_step(StepKind::drop_constraint,
-                                     fmt::format("{} DROP CONSTRAINT IF EXISTS {}",
-                                                 plan::ddl::alter_table(other.name), q(fk.name)),
+                                     // (IF EXISTS: the referencing table may be gone already)
+                                     fmt::format("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF "
+                                                 "EXISTS {}",
+                                                 plan::ddl::name(other.name), q(fk.name)),
                                      LockLevel::access_exclusive, other.name, {}, Risk::low,
                                      "depends on the old key's index; added back after the swap"));
                     }
@@ -1280,7 +1282,8 @@ private:
             }
             m_down_contract_head.push_back(
                 sql_step(StepKind::drop_constraint,
-                         fmt::format("{} DROP CONSTRAINT IF EXISTS {}", other_alter, q(fk.name)),
+                         fmt::format("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {}",
+                                     plan::ddl::name(other), q(fk.name)),
                          LockLevel::access_exclusive, other));
         }
 
