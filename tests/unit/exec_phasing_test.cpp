@@ -158,13 +158,123 @@ TEST(ExecPhasing, TypeChangeThatRewritesGoesThroughASecondColumn) {
     }
 }
 
-TEST(ExecPhasing, KeyColumnTypeChangeStaysInPlace) {
-    model::Schema from = parse_ok("table t {\n  id integer primary_key\n}\n");
-    model::Schema to = parse_ok("table t {\n  id bigint primary_key\n}\n");
+size_t index_of(const std::vector<PhasedStep>& steps, std::string_view needle) {
+    for (size_t i = 0; i < steps.size(); ++i) {
+        if (steps[i].step.sql.find(needle) != std::string::npos) {
+            return i;
+        }
+    }
+    return steps.size();
+}
+
+TEST(ExecPhasing, PrimaryKeyTypeChangeGoesThroughASecondColumnAndAnIndexSwap) {
+    model::Schema from = parse_ok("table users {\n  id integer primary_key\n  name text\n}\n"
+                                  "table orders {\n  id integer primary_key\n"
+                                  "  user_id integer references users(id)\n}\n");
+    model::Schema to = parse_ok("table users {\n  id bigint primary_key\n  name text\n}\n"
+                                "table orders {\n  id integer primary_key\n"
+                                "  user_id bigint references users(id)\n}\n");
     PhasedPlan p = plan_phases(from, to);
-    EXPECT_TRUE(any_sql(p.expand, "ALTER COLUMN id TYPE BIGINT") ||
-                any_sql(p.contract, "ALTER COLUMN id TYPE BIGINT"));
-    EXPECT_FALSE(any_sql(p.expand, "qail_new"));
+    EXPECT_FALSE(any_sql(p.expand, " TYPE "));
+    EXPECT_FALSE(any_sql(p.contract, " TYPE "));
+    EXPECT_TRUE(any_sql(p.expand, "ALTER TABLE users ADD COLUMN id_qail_new BIGINT"));
+    EXPECT_TRUE(any_sql(p.expand, "CREATE TRIGGER users_id_retype_qail_sync"));
+    EXPECT_TRUE(any_sql(p.backfill, "UPDATE users SET id_qail_new = CAST(id AS BIGINT)"));
+    // contract: the index first (alone), the NOT NULL proof, then one transaction
+    const std::vector<PhasedStep>& c = p.contract;
+    size_t build = index_of(c, "CREATE UNIQUE INDEX CONCURRENTLY users_id_qail_new_key ON users "
+                               "(id_qail_new)");
+    size_t validate_check = index_of(c, "VALIDATE CONSTRAINT users_id_qail_new_not_null");
+    size_t drop_fk = index_of(c, "ALTER TABLE IF EXISTS orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey");
+    size_t drop_pk = index_of(c, "ALTER TABLE users DROP CONSTRAINT users_pkey");
+    size_t swap = index_of(c, "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX "
+                              "users_id_qail_new_key");
+    size_t drop_old = index_of(c, "ALTER TABLE users DROP COLUMN id");
+    size_t rename = index_of(c, "ALTER TABLE users RENAME COLUMN id_qail_new TO id");
+    size_t readd = index_of(c, "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY "
+                               "(user_id) REFERENCES users (id) NOT VALID");
+    size_t validate_fk = index_of(c, "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey");
+    ASSERT_LT(validate_fk, c.size());
+    EXPECT_LT(build, validate_check);
+    EXPECT_LT(validate_check, drop_fk);
+    EXPECT_LT(drop_fk, drop_pk);
+    EXPECT_LT(drop_pk, swap);
+    EXPECT_LT(swap, drop_old);
+    EXPECT_LT(drop_old, rename);
+    EXPECT_LT(rename, readd);
+    EXPECT_EQ(validate_fk, c.size() - 1);
+    EXPECT_TRUE(c[build].step.outside_transaction);
+    EXPECT_TRUE(c[validate_fk].step.outside_transaction);
+    // from the NOT NULL proof's SET NOT NULL to the foreign key's re-add: one transaction
+    size_t set_not_null = index_of(c, "ALTER COLUMN id_qail_new SET NOT NULL");
+    for (size_t i = set_not_null; i <= readd; ++i) {
+        EXPECT_FALSE(c[i].step.outside_transaction) << c[i].step.sql;
+    }
+    // the referencing column's own retype does not build a foreign key of its own
+    EXPECT_FALSE(any_sql(c, "orders_user_id_fkey_qail"));
+    // undo: the key back on the old column, the foreign key back last
+    const std::vector<PhasedStep>& d = p.down_contract;
+    EXPECT_EQ(index_of(d, "ALTER TABLE IF EXISTS orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey"), 0u);
+    size_t restore_pk = index_of(d, "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (id)");
+    EXPECT_LT(index_of(d, "ALTER TABLE users ALTER COLUMN id SET NOT NULL"), restore_pk);
+    EXPECT_LT(restore_pk, d.size());
+    EXPECT_EQ(index_of(d, "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY"),
+              d.size() - 1);
+    // and the written contract file keeps the steps apart as planned
+    for (const auto& [name, text] : phased_files(p, "20260101000000_keys", "a.qail", "b.qail")) {
+        if (name != "contract.qail") {
+            continue;
+        }
+        CompiledDelta compiled = compile_delta(text, name, plan::Phase::contract);
+        ASSERT_EQ(compiled.steps.size(), c.size()) << text;
+        for (size_t i = 0; i < c.size(); ++i) {
+            EXPECT_EQ(compiled.steps[i].step.outside_transaction, c[i].step.outside_transaction)
+                << i << "\n" << text;
+        }
+    }
+}
+
+TEST(ExecPhasing, SerialKeyTypeChangeMovesTheSequenceToTheNewColumn) {
+    model::Schema from = parse_ok("table t {\n  id serial primary_key\n}\n");
+    model::Schema to = parse_ok("table t {\n  id bigserial primary_key\n}\n");
+    PhasedPlan p = plan_phases(from, to);
+    EXPECT_TRUE(any_sql(p.expand, "ADD COLUMN id_qail_new BIGINT"));
+    EXPECT_FALSE(any_sql(p.expand, "bigserial"));
+    EXPECT_FALSE(any_sql(p.expand, "ALTER SEQUENCE"));
+    size_t owned = index_of(p.contract, "ALTER SEQUENCE t_id_seq OWNED BY t.id_qail_new");
+    size_t drop_old = index_of(p.contract, "ALTER TABLE t DROP COLUMN id");
+    EXPECT_LT(index_of(p.contract, "ALTER SEQUENCE t_id_seq AS BIGINT"), owned);
+    EXPECT_LT(owned, drop_old);
+    EXPECT_LT(index_of(p.contract, "ALTER COLUMN id_qail_new SET DEFAULT nextval('t_id_seq'"),
+              drop_old);
+    EXPECT_LT(drop_old, p.contract.size());
+    EXPECT_TRUE(any_sql(p.down_contract, "ALTER SEQUENCE t_id_seq OWNED BY t.id"));
+    EXPECT_TRUE(any_sql(p.down_contract, "ALTER SEQUENCE t_id_seq AS INTEGER"));
+}
+
+TEST(ExecPhasing, CompositeOrIdentityKeyTypeChangeStaysInPlaceInContractAndSaysWhy) {
+    struct Case {
+        const char* from;
+        const char* to;
+        const char* why;
+    };
+    for (const Case& k :
+         {Case{"table t {\n  a integer primary_key\n  b integer primary_key\n}\n",
+               "table t {\n  a bigint primary_key\n  b integer primary_key\n}\n",
+               "composite primary key"},
+          Case{"table t {\n  id integer primary_key generated_identity\n}\n",
+               "table t {\n  id bigint primary_key generated_identity\n}\n", "identity"}}) {
+        PhasedPlan p = plan_phases(parse_ok(k.from), parse_ok(k.to));
+        EXPECT_FALSE(any_sql(p.expand, " TYPE BIGINT")) << k.from;
+        EXPECT_FALSE(any_sql(p.expand, "qail_new")) << k.from;
+        EXPECT_TRUE(any_sql(p.contract, " TYPE BIGINT")) << k.from;
+        bool said = false;
+        for (const std::string& note : p.notes) {
+            said = said || (note.find("ACCESS EXCLUSIVE") != std::string::npos &&
+                            note.find(k.why) != std::string::npos);
+        }
+        EXPECT_TRUE(said) << k.from;
+    }
 }
 
 TEST(ExecPhasing, BackfillFileMayHoldSeveralBackfills) {

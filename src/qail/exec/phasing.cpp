@@ -247,12 +247,22 @@ public:
 
     void run(const plan::Plan& p) {
         for (const Step& step : p.steps) {
-            if (step.kind == StepKind::alter_column_type && can_retype(step)) {
+            if (step.kind != StepKind::alter_column_type) {
+                continue;
+            }
+            bool key = is_key_column(step.target.name, step.target.member);
+            if (key ? key_retype_obstacle(step).empty() : can_retype(step)) {
                 // decided up front: the plan's steps on the column before its
                 // type change (DROP DEFAULT, ...) are the retype's business
                 m_retyped.insert({step.target.name, step.target.member});
                 m_handled.insert({step.target.name, step.target.member});
+                if (key) {
+                    m_key_retyped.insert({step.target.name, step.target.member});
+                }
             }
+        }
+        for (const auto& [table, column] : m_key_retyped) {
+            collect_referencing(table, column);
         }
         for (const RenamedColumn& r : m_renamed) {
             collect_carried(r.table, r.new_name, r.old_name);
@@ -279,6 +289,16 @@ public:
             m_out.down_contract.push_back(std::move(s));
         }
         order_contract();
+        // after the swap of a retyped primary key: the foreign keys that
+        // reference it, back NOT VALID in the same transaction, then validated
+        for (std::vector<PhasedStep>* v : {&m_contract_end, &m_contract_after}) {
+            for (PhasedStep& s : *v) {
+                m_out.contract.push_back(std::move(s));
+            }
+        }
+        for (PhasedStep& s : m_down_contract_end) {
+            m_out.down_contract.push_back(std::move(s));
+        }
         for (std::vector<PhasedStep>* v : {&m_out.expand, &m_out.backfill, &m_out.contract}) {
             for (PhasedStep& s : *v) {
                 s.step.phase = v == &m_out.expand     ? Phase::expand
@@ -323,7 +343,9 @@ private:
         std::vector<PhasedStep> validates;
         std::vector<PhasedStep> rest;
         for (const PhasedStep& s : c) {
-            if (s.step.kind == StepKind::backfill) {
+            if (s.step.kind == StepKind::backfill ||
+                (s.step.kind == StepKind::create_index && s.step.outside_transaction)) {
+                // (the unique index a retyped primary key moves onto, built CONCURRENTLY)
                 early.push_back(s);
             } else if (s.step.kind == StepKind::validate_constraint) {
                 (added_here(validated_name(s)) ? validates : early).push_back(s);
@@ -467,11 +489,17 @@ private:
             // obey it from expand on; contract validates it without blocking writes
             phase = Phase::expand;
         }
-        if (step.kind == StepKind::alter_column_type && phase == Phase::contract) {
-            m_out.notes.push_back(fmt::format(
-                "{}: the type change rewrites the table under an ACCESS EXCLUSIVE lock in "
-                "contract",
-                step.target.display()));
+        if (step.kind == StepKind::alter_column_type) {
+            std::string why = in_place_reason(step);
+            if (!why.empty()) {
+                phase = Phase::contract;
+            }
+            if (phase == Phase::contract) {
+                m_out.notes.push_back(fmt::format(
+                    "{}: the type change rewrites the table under an ACCESS EXCLUSIVE lock in "
+                    "contract{}",
+                    step.target.display(), why.empty() ? std::string() : " (" + why + ")"));
+            }
         }
         if (step.kind == StepKind::rename_table && rename_table(step)) {
             return;
@@ -728,6 +756,139 @@ private:
         return true;
     }
 
+    bool is_key_column(const model::QualifiedName& table, const std::string& column) const {
+        const model::Table* t_new = m_to.find_table(table);
+        const model::Table* t_old = m_from_renamed.find_table(table);
+        return (t_new != nullptr && t_new->primary_key &&
+                names_column(t_new->primary_key->columns, column)) ||
+               (t_old != nullptr && t_old->primary_key &&
+                names_column(t_old->primary_key->columns, column));
+    }
+
+    // Why the type change of a primary key column cannot go through a second
+    // column and a swap of the key's index (empty: it can).
+    std::string key_retype_obstacle(const Step& step) const {
+        const model::QualifiedName& table = step.target.name;
+        const std::string& column = step.target.member;
+        const model::Table* t_new = m_to.find_table(table);
+        const model::Table* t_old = m_from_renamed.find_table(table);
+        const model::Column* n = t_new == nullptr ? nullptr : t_new->find_column(column);
+        const model::Column* o = t_old == nullptr ? nullptr : t_old->find_column(column);
+        if (n == nullptr || o == nullptr) {
+            return "a new or dropped column";
+        }
+        if (catalog_only_type_change(o->type, n->type)) {
+            return "a catalog-only change";
+        }
+        if (n->identity != model::IdentityKind::none || o->identity != model::IdentityKind::none) {
+            return "an identity key column: its sequence cannot move to a second column";
+        }
+        if (n->generated_expr || o->generated_expr) {
+            return "a generated column";
+        }
+        if (o->collation != n->collation) {
+            return "its collation changes too";
+        }
+        if (model::is_serial_type(o->type) != model::is_serial_type(n->type)) {
+            return "the column becomes or stops being a serial";
+        }
+        const auto& pk_old = t_old->primary_key;
+        const auto& pk_new = t_new->primary_key;
+        if (!pk_old || !pk_new) {
+            return "the primary key is added or dropped";
+        }
+        if (pk_old->columns.size() != 1 || pk_new->columns.size() != 1 ||
+            pk_old->columns[0] != column || pk_new->columns[0] != column) {
+            return "a composite primary key: no single-column index to swap";
+        }
+        if (!pk_old->include.empty() || !pk_new->include.empty()) {
+            return "a primary key with INCLUDE columns";
+        }
+        if (!t_new->exclusions.empty() || t_old->partition_by || t_old->partition_of ||
+            t_new->partition_by || t_new->partition_of) {
+            return "a partitioned table or one with exclusion constraints";
+        }
+        for (const model::Schema* schema : {&m_to, &m_from_renamed}) {
+            for (const model::Table& other : schema->tables) {
+                for (const model::ForeignKey& fk : other.foreign_keys) {
+                    if (fk.ref_table == table && names_column(fk.ref_columns, column) &&
+                        fk.ref_columns.size() != 1) {
+                        return fmt::format("foreign key {} references it with other columns",
+                                           fk.name);
+                    }
+                }
+            }
+        }
+        return {};
+    }
+
+    // Why a type change that rewrites the table stays in place (empty: it
+    // does not rewrite, e.g. a longer varchar).
+    std::string in_place_reason(const Step& step) const {
+        const model::QualifiedName& table = step.target.name;
+        const std::string& column = step.target.member;
+        const model::Table* t_new = m_to.find_table(table);
+        const model::Table* t_old = m_from_renamed.find_table(table);
+        const model::Column* n = t_new == nullptr ? nullptr : t_new->find_column(column);
+        const model::Column* o = t_old == nullptr ? nullptr : t_old->find_column(column);
+        if (n == nullptr || o == nullptr || catalog_only_type_change(o->type, n->type)) {
+            return {};
+        }
+        if (is_key_column(table, column)) {
+            return "primary key column: " + key_retype_obstacle(step);
+        }
+        if (n->identity != model::IdentityKind::none || o->identity != model::IdentityKind::none ||
+            n->generated_expr || o->generated_expr) {
+            return "an identity or generated column";
+        }
+        if (model::is_serial_type(o->type) || model::is_serial_type(n->type)) {
+            return "a serial column";
+        }
+        if (!t_old->primary_key || !t_new->primary_key) {
+            return "no primary key to chunk a backfill by";
+        }
+        for (const model::Table& other : m_to.tables) {
+            for (const model::ForeignKey& fk : other.foreign_keys) {
+                if (fk.ref_table == table && names_column(fk.ref_columns, column)) {
+                    return fmt::format("foreign key {} references it", fk.name);
+                }
+            }
+        }
+        return "not phased through a second column";
+    }
+
+    // The foreign keys (old and new schema) that reference a retyped key
+    // column: they depend on the key's index, so the swap drops them and
+    // adds them back; the plan's own steps on them are skipped.
+    void collect_referencing(const model::QualifiedName& table, const std::string& column) {
+        for (const model::Schema* schema : {&m_to, &m_from_renamed}) {
+            for (const model::Table& other : schema->tables) {
+                for (const model::ForeignKey& fk : other.foreign_keys) {
+                    if (fk.ref_table == table && names_column(fk.ref_columns, column)) {
+                        m_referencing.insert({other.name, fk.name});
+                        m_carried_constraints.insert({other.name, fk.name});
+                        m_dying_constraints.insert({other.name, fk.name});
+                    }
+                }
+            }
+        }
+    }
+
+    bool references_retyped_key(const model::ForeignKey& fk) const {
+        for (const std::string& c : fk.ref_columns) {
+            if (m_key_retyped.count({fk.ref_table, c}) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    std::set<std::pair<model::QualifiedName, std::string>> m_key_retyped;
+    std::set<std::pair<model::QualifiedName, std::string>> m_referencing;
+    std::vector<PhasedStep> m_contract_end;
+    std::vector<PhasedStep> m_contract_after;
+    std::vector<PhasedStep> m_down_contract_end;
+
     // The names of the indexes and constraints rebuilt for the new column of
     // a rename or type change: the plan's own steps on them are skipped.
     void collect_carried(const model::QualifiedName& table, const std::string& column,
@@ -848,8 +1009,18 @@ private:
         const std::string& column = step.target.member;
         const model::Table* new_table = m_to.find_table(table);
         const model::Table* old_table = m_from_renamed.find_table(table);
-        const model::Column* n = new_table->find_column(column);
-        const model::Column* o = old_table->find_column(column);
+        // a serial's second column is a plain integer column: the sequence
+        // (and its default) moves over in contract
+        model::Column new_column = *new_table->find_column(column);
+        model::Column old_column = *old_table->find_column(column);
+        bool serial = model::is_serial_type(old_column.type);
+        if (serial) {
+            new_column.type = model::serial_base_type(new_column.type);
+            old_column.type = model::serial_base_type(old_column.type);
+        }
+        const model::Column* n = &new_column;
+        const model::Column* o = &old_column;
+        bool key = m_key_retyped.count({table, column}) > 0;
         std::string temp = model::make_object_name(column, "", "qail_new");
         std::string alter = plan::ddl::alter_table(table);
         std::string oc = q(column);
@@ -940,8 +1111,11 @@ private:
         put(Phase::backfill, std::move(b));
 
         // contract: tighten the new column, then swap it in
-        if (n->not_null) {
+        if (n->not_null || key) {
             set_not_null(table, temp, false);
+        }
+        if (key) {
+            swap_primary_key(table, column, temp, *old_table, *new_table, serial ? o : nullptr, n);
         }
         put(Phase::contract,
             sql_step(StepKind::drop_trigger,
@@ -993,6 +1167,169 @@ private:
                                        fmt::format("{} RENAME COLUMN {} TO {}", alter, oc, tc),
                                        LockLevel::access_exclusive, table, column));
         restore_old_dependents(RenamedColumn{table, column, column}, *old_table);
+    }
+
+    // A retyped primary key column: in contract, the unique index on the new
+    // column is built CONCURRENTLY (alone) and its NOT NULL proved by a
+    // validated check; then, in the transaction that swaps the columns, the
+    // foreign keys that reference the key go (they depend on its index), the
+    // old key is dropped, the index becomes the key (USING INDEX: no scan)
+    // and a serial's sequence moves to the new column. After the swap the
+    // foreign keys come back NOT VALID and are validated each alone.
+    // `serial_old`: the old column (base type) when the key is a serial.
+    void swap_primary_key(const model::QualifiedName& table, const std::string& column,
+                          const std::string& temp, const model::Table& old_table,
+                          const model::Table& new_table, const model::Column* serial_old,
+                          const model::Column* n) {
+        std::string alter = plan::ddl::alter_table(table);
+        std::string oc = q(column);
+        std::string tc = q(temp);
+        const model::PrimaryKey& pk_old = *old_table.primary_key;
+        const model::PrimaryKey& pk_new = *new_table.primary_key;
+
+        model::Index index;
+        index.name = {table.schema, model::make_object_name(table.name, temp, "key")};
+        index.table = table;
+        index.unique = true;
+        model::IndexElement element;
+        element.key = temp;
+        index.elements.push_back(element);
+        PhasedStep build = sql_step(StepKind::create_index, plan::ddl::create_index(index, true),
+                                    LockLevel::share_update_exclusive, table, {}, Risk::medium,
+                                    "the new key's index, built without blocking writes");
+        build.step.outside_transaction = true;
+        put(Phase::contract, std::move(build));
+
+        // the foreign keys that reference the key, in either schema
+        std::vector<std::pair<model::QualifiedName, model::ForeignKey>> old_refs;
+        std::vector<std::pair<model::QualifiedName, model::ForeignKey>> new_refs;
+        std::set<std::pair<model::QualifiedName, std::string>> dropped;
+        for (const model::Schema* schema : {&m_from_renamed, &m_to}) {
+            for (const model::Table& other : schema->tables) {
+                for (const model::ForeignKey& fk : other.foreign_keys) {
+                    if (!(fk.ref_table == table) || !names_column(fk.ref_columns, column)) {
+                        continue;
+                    }
+                    (schema == &m_to ? new_refs : old_refs).emplace_back(other.name, fk);
+                    if (dropped.insert({other.name, fk.name}).second) {
+                        put(Phase::contract,
+                            sql_step(StepKind::drop_constraint,
+                                     // (IF EXISTS: the referencing table may be gone already)
+                                     fmt::format("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF "
+                                                 "EXISTS {}",
+                                                 plan::ddl::name(other.name), q(fk.name)),
+                                     LockLevel::access_exclusive, other.name, {}, Risk::low,
+                                     "depends on the old key's index; added back after the swap"));
+                    }
+                }
+            }
+        }
+        put(Phase::contract,
+            sql_step(StepKind::drop_constraint, alter + " DROP CONSTRAINT " + q(pk_old.name),
+                     LockLevel::access_exclusive, table, {}, Risk::low,
+                     "the old key goes (catalog-only)"));
+        put(Phase::contract,
+            sql_step(StepKind::add_constraint,
+                     fmt::format("{} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}{}", alter,
+                                 q(pk_new.name), q(index.name.name),
+                                 plan::ddl::deferral(pk_new.deferral)),
+                     LockLevel::access_exclusive, table, {}, Risk::low,
+                     "the index built above becomes the key: no scan, NOT NULL is proved"));
+        std::string sequence;
+        std::string nextval;
+        if (serial_old != nullptr) {
+            model::QualifiedName seq{table.schema,
+                                     model::default_serial_sequence_name(table.name, column)};
+            sequence = plan::ddl::name(seq);
+            nextval = "nextval(" +
+                      sql::quote_literal(sql::quote_qualified(seq.schema, seq.name)) +
+                      "::regclass)";
+            if (serial_old->type != n->type) {
+                put(Phase::contract,
+                    sql_step(StepKind::alter_sequence,
+                             "ALTER SEQUENCE " + sequence + " AS " + plan::ddl::type(n->type),
+                             LockLevel::row_exclusive, table, {}, Risk::low,
+                             "the sequence follows the key's type"));
+            }
+            put(Phase::contract,
+                sql_step(StepKind::alter_sequence,
+                         fmt::format("ALTER SEQUENCE {} OWNED BY {}.{}", sequence,
+                                     plan::ddl::name(table), tc),
+                         LockLevel::row_exclusive, table, {}, Risk::low,
+                         "else it would go with the old column"));
+            put(Phase::contract, sql_step(StepKind::set_default,
+                                          alter + " ALTER COLUMN " + tc + " SET DEFAULT " + nextval,
+                                          LockLevel::access_exclusive, table, temp, Risk::low,
+                                          "the serial's default moves to the new column"));
+        }
+        for (const auto& [other, fk] : new_refs) {
+            model::ForeignKey valid = fk;
+            valid.not_valid = false;
+            std::string other_alter = plan::ddl::alter_table(other);
+            m_contract_end.push_back(
+                sql_step(StepKind::add_constraint,
+                         other_alter + " ADD " + plan::ddl::foreign_key(valid) + " NOT VALID",
+                         LockLevel::share_row_exclusive, other, {}, Risk::low,
+                         "back on the new key, NOT VALID: no scan under the swap's locks"));
+            if (!fk.not_valid) {
+                PhasedStep validate =
+                    sql_step(StepKind::validate_constraint,
+                             other_alter + " VALIDATE CONSTRAINT " + q(fk.name),
+                             LockLevel::share_update_exclusive, other, {}, Risk::medium,
+                             "scans the table without blocking writes");
+                validate.step.outside_transaction = true;
+                m_contract_after.push_back(std::move(validate));
+            }
+            m_down_contract_head.push_back(
+                sql_step(StepKind::drop_constraint,
+                         fmt::format("ALTER TABLE IF EXISTS {} DROP CONSTRAINT IF EXISTS {}",
+                                     plan::ddl::name(other), q(fk.name)),
+                         LockLevel::access_exclusive, other));
+        }
+
+        // undo, pushed backwards: the key back on the old column (it is
+        // there again, filled and NOT NULL, when these run), the sequence back
+        undo(Phase::contract,
+             sql_step(StepKind::drop_index, "DROP INDEX IF EXISTS " + plan::ddl::name(index.name),
+                      LockLevel::access_exclusive, table));
+        model::PrimaryKey restored = pk_old;
+        undo(Phase::contract, sql_step(StepKind::add_constraint,
+                                       alter + " ADD " + plan::ddl::primary_key(restored),
+                                       LockLevel::access_exclusive, table));
+        undo(Phase::contract, sql_step(StepKind::drop_constraint,
+                                       alter + " DROP CONSTRAINT IF EXISTS " + q(pk_new.name),
+                                       LockLevel::access_exclusive, table));
+        if (serial_old != nullptr) {
+            if (serial_old->type != n->type) {
+                undo(Phase::contract,
+                     sql_step(StepKind::alter_sequence,
+                              "ALTER SEQUENCE " + sequence + " AS " +
+                                  plan::ddl::type(serial_old->type),
+                              LockLevel::row_exclusive, table));
+            }
+            undo(Phase::contract, sql_step(StepKind::drop_default,
+                                           alter + " ALTER COLUMN " + tc + " DROP DEFAULT",
+                                           LockLevel::access_exclusive, table, temp));
+            undo(Phase::contract, sql_step(StepKind::set_default,
+                                           alter + " ALTER COLUMN " + oc + " SET DEFAULT " + nextval,
+                                           LockLevel::access_exclusive, table, column));
+            undo(Phase::contract,
+                 sql_step(StepKind::alter_sequence,
+                          fmt::format("ALTER SEQUENCE {} OWNED BY {}.{}", sequence,
+                                      plan::ddl::name(table), oc),
+                          LockLevel::row_exclusive, table));
+        }
+        for (const auto& [other, fk] : old_refs) {
+            m_down_contract_end.push_back(
+                sql_step(StepKind::add_constraint,
+                         plan::ddl::alter_table(other) + " ADD " + plan::ddl::foreign_key(fk),
+                         LockLevel::share_row_exclusive, other));
+        }
+        m_out.notes.push_back(fmt::format(
+            "{}.{}: the primary key moves to the retyped column in contract (unique index built "
+            "CONCURRENTLY, then a catalog-only swap); {} foreign key(s) referencing it are "
+            "dropped in that transaction and added back NOT VALID, then validated",
+            table.display(), column, new_refs.size()));
     }
 
     std::set<std::pair<model::QualifiedName, std::string>> m_retyped;
@@ -1258,8 +1595,8 @@ private:
             carry_constraint(table, c.name, temp.name, plan::ddl::check(temp), !c.not_valid);
         }
         for (const model::ForeignKey& fk : new_table.foreign_keys) {
-            if (!names_column(fk.columns, column)) {
-                continue;
+            if (!names_column(fk.columns, column) || references_retyped_key(fk)) {
+                continue; // (one that references a retyped key comes back after its swap)
             }
             model::ForeignKey temp = fk;
             temp.name = model::make_object_name(fk.name, "", "qail");
@@ -1388,7 +1725,7 @@ private:
             }
         }
         for (const model::ForeignKey& fk : old_table.foreign_keys) {
-            if (names_column(fk.columns, r.new_name)) {
+            if (names_column(fk.columns, r.new_name) && !references_retyped_key(fk)) {
                 model::ForeignKey old = fk;
                 old.columns = on_old(fk.columns);
                 m_down_contract_tail.push_back(
