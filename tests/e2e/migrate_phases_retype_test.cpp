@@ -101,6 +101,9 @@ TEST(MigratePhasesRetype, OldWritersKeepWorkingAndEveryRowIsConverted) {
                         "OR code_qail_new IS DISTINCT FROM trim(code)::integer OR "
                         "kind_qail_new IS DISTINCT FROM kind"),
               "0");
+    // the backfill fills the new columns and leaves the old values as they were
+    // (converting back would turn ' 1 ' into '1')
+    EXPECT_EQ(db.scalar("SELECT '[' || code || ']' FROM items WHERE id = 1"), "[ 1 ]");
     // still the old application, after the backfill
     db.exec("INSERT INTO items (id, amount, code, kind) VALUES (101, 6, '66', 1)");
     db.exec("UPDATE items SET amount = 7, code = '90 ' WHERE id = 5");
@@ -108,7 +111,18 @@ TEST(MigratePhasesRetype, OldWritersKeepWorkingAndEveryRowIsConverted) {
 
     // the code names the columns it keeps using: the guard lets contract run
     p.write("src/app.sql", "SELECT amount, code, kind FROM items;\n");
-    RunResult contracted = p.qail({"migrate", "apply", "--phase", "contract", "--codebase", "./src"});
+    // dropping the old columns loses their exact values: impact analysis
+    // counts them and, without a terminal, a backup choice is required
+    std::string before = column_types(db);
+    RunResult refused =
+        p.qail({"migrate", "apply", "--phase", "contract", "--codebase", "./src"});
+    EXPECT_EQ(refused.exit_code, 4) << refused.out << refused.err;
+    std::string impact = refused.out + refused.err;
+    EXPECT_NE(impact.find("DROP COLUMN items.code"), std::string::npos) << impact;
+    EXPECT_NE(impact.find("Total: 123 records at risk"), std::string::npos) << impact;
+    EXPECT_EQ(column_types(db), before);
+    RunResult contracted = p.qail(
+        {"migrate", "apply", "--phase", "contract", "--codebase", "./src", "--backup=db"});
     ASSERT_EQ(contracted.exit_code, 0) << contracted.err;
     EXPECT_EQ(column_types(db),
               "amount:bigint:NO,code:integer:YES,id:bigint:NO,kind:bigint:YES");
@@ -145,6 +159,13 @@ TEST(MigratePhasesRetype, OldWritersKeepWorkingAndEveryRowIsConverted) {
                         "WHERE tablename = 'items'"),
               "idx_items_amount,idx_items_big,idx_items_code_abs,items_code_key,items_pkey");
     EXPECT_TRUE(history(db).empty());
+    // the values converted back lost their spaces; the backup has them as written
+    std::string version = folder.filename().string() + "/contract.qail";
+    RunResult restored = p.qail({"rollback", "--data", version});
+    ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+    EXPECT_EQ(db.scalar("SELECT string_agg(id || '=[' || code || ']', ',' ORDER BY id) FROM items "
+                        "WHERE id IN (1, 3, 100)"),
+              "1=[ 1 ],3=[ -8 ],100=[ 77 ]");
 }
 
 } // namespace

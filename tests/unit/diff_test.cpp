@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <qail/diff/diff.hpp>
+#include <qail/lang/schema_io.hpp>
 #include <qail/plan/build.hpp>
 
 namespace qail::diff {
@@ -342,6 +343,71 @@ TEST(Diff, DroppedTablesGoChildrenFirst) {
     s.tables[1].foreign_keys[0].ref_table = {"public", "a_child"};
     EXPECT_EQ(plan::plan_migration(s, model::Schema{}).sql(),
               "DROP TABLE z_parent;\nDROP TABLE a_child;\n");
+}
+
+// A serial column spelt out (integer, nextval() default, owned sequence with
+// default options), as pull prints it when the sequence carries a grant, is
+// the same column as `serial`: only the grant differs.
+TEST(Diff, SpeltOutSerialAndSerialDifferOnlyByTheirGrant) {
+    model::Schema spelt = lang::parse_schema(R"(
+sequence counters_n_seq { as integer owned_by counters.n }
+table counters {
+  id bigint primary_key
+  n integer not_null default nextval('counters_n_seq'::regclass)
+}
+grant usage on sequence counters_n_seq to app_user
+)");
+    // (as pull spells a serial: PostgreSQL makes it NOT NULL)
+    model::Schema serial = lang::parse_schema(R"(
+table counters {
+  id bigint primary_key
+  n serial not_null
+}
+)");
+    EXPECT_EQ(plan::plan_migration(spelt, serial).sql(),
+              "REVOKE USAGE ON SEQUENCE counters_n_seq FROM app_user;\n");
+    EXPECT_EQ(plan::plan_migration(serial, spelt).sql(),
+              "GRANT USAGE ON SEQUENCE counters_n_seq TO app_user;\n");
+    // a sequence with its own options is not a serial's: that stays a real change
+    model::Schema custom = lang::parse_schema(R"(
+sequence counters_n_seq { as integer increment 5 owned_by counters.n }
+table counters {
+  id bigint primary_key
+  n integer not_null default nextval('counters_n_seq'::regclass)
+}
+)");
+    EXPECT_NE(plan::plan_migration(custom, serial).sql(), "");
+}
+
+// Storage parameters keep their written order (pg_dump shows it) but a
+// different order is not a change.
+TEST(Diff, StorageParameterOrderIsNotAChange) {
+    model::Schema a = lang::parse_schema(R"(
+table t {
+  data text
+  with (fillfactor=70, autovacuum_enabled=false)
+}
+index t_data on t (data) with (fillfactor=70, deduplicate_items=on)
+)");
+    model::Schema b = lang::parse_schema(R"(
+table t {
+  data text
+  with (autovacuum_enabled=false, fillfactor=70)
+}
+index t_data on t (data) with (deduplicate_items=on, fillfactor=70)
+)");
+    ASSERT_EQ(a.indexes.size(), 1u);
+    EXPECT_EQ(a.indexes[0].options,
+              (std::vector<std::string>{"fillfactor=70", "deduplicate_items=on"}));
+    EXPECT_TRUE(diff::diff(a, b).empty());
+    model::Schema c = lang::parse_schema(R"(
+table t {
+  data text
+  with (autovacuum_enabled=false, fillfactor=70)
+}
+index t_data on t (data) with (deduplicate_items=off, fillfactor=70)
+)");
+    EXPECT_FALSE(diff::diff(a, c).empty());
 }
 
 } // namespace

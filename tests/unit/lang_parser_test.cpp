@@ -324,7 +324,7 @@ index on t (status)
     EXPECT_EQ(c->method, "gin");
     EXPECT_EQ(c->elements[0].opclass, "jsonb_path_ops");
     const model::Index* d = s.find_index(model::qualified("idx_d"));
-    EXPECT_EQ(d->options, (std::vector<std::string>{"ef_construction=64", "m=16"}));
+    EXPECT_EQ(d->options, (std::vector<std::string>{"m=16", "ef_construction=64"}));
     const model::Index* e = s.find_index(model::qualified("idx_e"));
     EXPECT_EQ(e->elements[0].key, "(data ->> 'k')");
     EXPECT_EQ(e->elements[1].collation, "C");
@@ -585,7 +585,7 @@ unlogged table scratch {
     const model::Table& events = table(s, "events");
     EXPECT_EQ(events.partition_by, "RANGE (created_at)");
     EXPECT_EQ(events.options,
-              (std::vector<std::string>{"autovacuum_enabled=false", "fillfactor=70"}));
+              (std::vector<std::string>{"fillfactor=70", "autovacuum_enabled=false"}));
     const model::Table& p2020 = table(s, "events_2020");
     ASSERT_TRUE(p2020.partition_of);
     EXPECT_EQ(p2020.partition_of->bound, "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')");

@@ -7,6 +7,8 @@
 #include <tuple>
 
 #include <qail/base/strings.hpp>
+#include <qail/model/naming.hpp>
+#include <qail/model/types.hpp>
 #include <qail/sql/normalize.hpp>
 
 namespace qail::diff {
@@ -18,6 +20,12 @@ std::string UnconfirmedDrop::hint() const {
         return "drop table " + table.display() + " confirm";
     }
     return "drop " + table.display() + "." + column + " confirm";
+}
+
+static bool same_parameters(std::vector<std::string> a, std::vector<std::string> b) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b;
 }
 
 bool same_expression(const std::string& a, const std::string& b, bool loose) {
@@ -167,6 +175,125 @@ void rename_column_refs(model::Schema& s, const QualifiedName& table, const std:
     }
     for (auto& c : s.comments) {
         fix_ref(c.object);
+    }
+}
+
+// The sequence a column uses the way `serial` would make it: a column of the
+// serial's base type whose default is nextval() of a sequence with the serial
+// name, owned by the column and with default options. Such a column is a
+// serial spelt out (pull spells it out when the sequence carries a grant).
+const model::Sequence* spelt_out_serial(const model::Schema& s, const model::Table& t,
+                                        const model::Column& c) {
+    if (model::is_serial_type(c.type) || !c.default_expr || c.generated_expr ||
+        c.identity != model::IdentityKind::none) {
+        return nullptr;
+    }
+    QualifiedName seq_name{t.name.schema,
+                           model::default_serial_sequence_name(t.name.name, c.name)};
+    const model::Sequence* q = s.find_sequence(seq_name);
+    if (q == nullptr || !q->owned_by_table || *q->owned_by_table != t.name ||
+        q->owned_by_column != c.name) {
+        return nullptr;
+    }
+    model::SequenceOptions expected;
+    if (c.type != "bigint") {
+        expected.data_type = c.type;
+    }
+    if (!(q->options == expected)) {
+        return nullptr;
+    }
+    std::string named = c.default_expr->substr(0, std::min<size_t>(9, c.default_expr->size()));
+    if (named != "nextval('") {
+        return nullptr;
+    }
+    std::string rest = c.default_expr->substr(9);
+    size_t quote = rest.find('\'');
+    if (quote == std::string::npos) {
+        return nullptr;
+    }
+    std::string tail = rest.substr(quote);
+    if (tail != "'::regclass)" && tail != "')") {
+        return nullptr;
+    }
+    named = rest.substr(0, quote);
+    std::erase(named, '"');
+    std::string plain = seq_name.schema == "public" ? seq_name.name
+                                                    : seq_name.schema + "." + seq_name.name;
+    if (named != plain && named != seq_name.schema + "." + seq_name.name) {
+        return nullptr;
+    }
+    return q;
+}
+
+// A column of `from` that `to` spells the other way (serial against a
+// spelt-out serial, see spelt_out_serial).
+struct SerialSpelling {
+    QualifiedName table;
+    std::string column;
+};
+
+// Finds the columns whose two sides are the same serial spelt two ways, so
+// the diff can show only what really differs (a grant on the sequence), not a
+// reshaping that changes nothing.
+std::vector<SerialSpelling> serial_spellings(const model::Schema& from, const model::Schema& to) {
+    std::vector<SerialSpelling> out;
+    for (const model::Table& ft : from.tables) {
+        // only a serial or a nextval() default can be spelt the other way; most
+        // tables have neither, and looking up a dropped table costs a scan
+        auto candidate = [](const model::Column& c) {
+            return model::is_serial_type(c.type) ||
+                   (c.default_expr && c.default_expr->starts_with("nextval("));
+        };
+        if (std::none_of(ft.columns.begin(), ft.columns.end(), candidate)) {
+            continue;
+        }
+        const model::Table* tt = to.find_table(ft.name);
+        if (tt == nullptr) {
+            continue;
+        }
+        for (const model::Column& fc : ft.columns) {
+            if (!candidate(fc)) {
+                continue;
+            }
+            const model::Column* tc = tt->find_column(fc.name);
+            if (tc == nullptr || model::is_serial_type(fc.type) == model::is_serial_type(tc->type)) {
+                continue;
+            }
+            bool aligned =
+                model::is_serial_type(tc->type)
+                    ? spelt_out_serial(from, ft, fc) != nullptr &&
+                          model::serial_base_type(tc->type) == fc.type
+                    : spelt_out_serial(to, *tt, *tc) != nullptr &&
+                          model::serial_base_type(fc.type) == tc->type &&
+                          from.find_sequence(spelt_out_serial(to, *tt, *tc)->name) == nullptr;
+            if (aligned) {
+                out.push_back({ft.name, fc.name});
+            }
+        }
+    }
+    return out;
+}
+
+// Rewrites those columns of `from` into `to`'s spelling.
+void align_serial_spellings(model::Schema& from, const model::Schema& to,
+                            const std::vector<SerialSpelling>& spellings) {
+    for (const SerialSpelling& sp : spellings) {
+        model::Table& ft = *from.find_table(sp.table);
+        const model::Table& tt = *to.find_table(sp.table);
+        model::Column& fc = *ft.find_column(sp.column);
+        const model::Column& tc = *tt.find_column(sp.column);
+        if (model::is_serial_type(tc.type)) {
+            QualifiedName seq = spelt_out_serial(from, ft, fc)->name;
+            fc.type = tc.type;
+            fc.default_expr.reset();
+            std::erase_if(from.sequences, [&](const model::Sequence& x) { return x.name == seq; });
+        } else {
+            model::Sequence copy = *spelt_out_serial(to, tt, tc);
+            copy.origin = {};
+            fc.type = tc.type;
+            fc.default_expr = tc.default_expr;
+            from.sequences.push_back(std::move(copy));
+        }
     }
 }
 
@@ -427,17 +554,23 @@ bool Differ::same_index(const model::Index& x, const model::Index& y) const {
         }
     }
     a.name = b.name;
+    if (same_parameters(a.options, b.options)) {
+        a.options = b.options;
+    }
     return a == b;
 }
 
 bool Differ::same_view(const model::View& a, const model::View& b) const {
-    if (a == b) {
+    model::View x = a;
+    if (same_parameters(x.options, b.options)) {
+        x.options = b.options;
+    }
+    if (x == b) {
         return true;
     }
     if (!m_loose) {
         return false;
     }
-    model::View x = a;
     x.definition = b.definition;
     if (!(x == b)) {
         return false;
@@ -464,7 +597,7 @@ void Differ::table(const model::Table& a, const model::Table& b) {
     // whole-table properties
     bool props_differ = a.partition_by != b.partition_by || a.partition_of != b.partition_of ||
                         a.unlogged != b.unlogged || a.rls_enabled != b.rls_enabled ||
-                        a.rls_forced != b.rls_forced || a.options != b.options;
+                        a.rls_forced != b.rls_forced || !same_parameters(a.options, b.options);
     if (props_differ) {
         add(Action::alter, What::table, &a, &b, tn);
     }
@@ -718,6 +851,11 @@ Result diff(const model::Schema& from, const model::Schema& to, const Options& o
     if (any_rename) {
         auto copy = std::make_shared<model::Schema>(model::without_hints(from));
         result.renames = apply_renames(*copy, to);
+        align_serial_spellings(*copy, to, serial_spellings(*copy, to));
+        result.renamed_from = std::move(copy);
+    } else if (auto spellings = serial_spellings(from, to); !spellings.empty()) {
+        auto copy = std::make_shared<model::Schema>(model::without_hints(from));
+        align_serial_spellings(*copy, to, spellings);
         result.renamed_from = std::move(copy);
     } else {
         // no copy: an alias of the caller's schema that owns nothing

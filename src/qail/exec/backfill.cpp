@@ -278,6 +278,9 @@ BackfillResult run_backfill(pg::Connection& conn, const BackfillSpec& spec,
             // the chunk and its checkpoint commit together, so a commit lost in a
             // server crash loses both and the chunk is simply done again
             conn.exec("SET LOCAL synchronous_commit = off");
+            // tells the retype sync triggers (exec/phasing.cpp) that this write
+            // fills the new column from the old one: leave the old one as it is
+            conn.exec("SET LOCAL qail.backfill = 'on'");
             // the upper end of this chunk: the chunk_size-th key after the cursor
             std::string lower = cursor ? key_tuple + " > " + bound(1) : std::string("true");
             std::vector<pg::Param> params;

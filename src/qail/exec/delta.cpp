@@ -764,6 +764,14 @@ private:
                 m_out.dropped.push_back(d);
                 step.destructive = true;
             }
+            if (!info.dropped.empty()) {
+                // impact analysis counts what the (first) dropped table or column holds
+                const DroppedName& d = info.dropped.front();
+                step.target.name = d.table;
+                step.target.kind = d.column.empty() ? model::ObjectKind::table
+                                                    : model::ObjectKind::column;
+                step.target.member = d.column;
+            }
             add(std::move(step), line);
         }
     }

@@ -1302,8 +1302,7 @@ struct StatementParser::Impl {
             }
             i = scan.end + 1;
         }
-        std::sort(out.begin(), out.end());
-        return out;
+        return out; // in written order, as PostgreSQL keeps them
     }
 
     model::FkAction fk_action() {

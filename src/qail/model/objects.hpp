@@ -85,7 +85,7 @@ struct Index {
     std::vector<std::string> include;
     std::optional<std::string> where; ///< partial-index predicate
     bool nulls_not_distinct = false;
-    std::vector<std::string> options; ///< storage parameters "name=value", sorted
+    std::vector<std::string> options; ///< storage parameters "name=value", as written
     /// Marks an index to build CONCURRENTLY when created (an apply-time wish, not state:
     /// ignored by equality).
     struct Concurrently {
@@ -107,7 +107,7 @@ struct View {
     bool security_barrier = false;
     CheckOption check_option = CheckOption::none;
     bool with_no_data = false;              ///< materialized views only: WITH NO DATA
-    std::vector<std::string> options;       ///< other storage parameters, sorted
+    std::vector<std::string> options;       ///< other storage parameters, as written
     SourceRef origin;
     bool operator==(const View&) const = default;
 };

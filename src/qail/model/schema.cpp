@@ -375,6 +375,19 @@ void sort_by(std::vector<T>& items, Key key) {
     items = std::move(out);
 }
 
+// Storage parameters keep the order they were written in (PostgreSQL keeps
+// it, and pg_dump shows it); the diff compares them as sets.
+void unique_in_order(std::vector<std::string>& items) {
+    std::vector<std::string> seen;
+    std::erase_if(items, [&](const std::string& item) {
+        if (std::find(seen.begin(), seen.end(), item) != seen.end()) {
+            return true;
+        }
+        seen.push_back(item);
+        return false;
+    });
+}
+
 void sort_strings(std::vector<std::string>& items) {
     std::sort(items.begin(), items.end());
     items.erase(std::unique(items.begin(), items.end()), items.end());
@@ -401,15 +414,15 @@ void normalize(Schema& schema) {
         sort_by(t.checks, [](const CheckConstraint& c) { return c.name; });
         sort_by(t.foreign_keys, [](const ForeignKey& c) { return c.name; });
         sort_by(t.exclusions, [](const ExclusionConstraint& c) { return c.name; });
-        sort_strings(t.options);
+        unique_in_order(t.options);
     }
     sort_by(schema.indexes, k_by_name);
     for (Index& i : schema.indexes) {
-        sort_strings(i.options);
+        unique_in_order(i.options);
     }
     sort_by(schema.views, k_by_name);
     for (View& v : schema.views) {
-        sort_strings(v.options);
+        unique_in_order(v.options);
     }
     sort_by(schema.functions,
             [](const Function& f) { return std::make_tuple(f.name, f.identity_args()); });

@@ -126,7 +126,9 @@ plan::DataAtRisk risk_of(const plan::Step& step) {
     if (step.kind == plan::StepKind::drop_table) {
         r.kind = Kind::table_rows;
         r.count_sql = "SELECT count(*) FROM " + table;
-    } else if (step.kind == plan::StepKind::drop_column && !step.target.member.empty()) {
+    } else if ((step.kind == plan::StepKind::drop_column ||
+                step.target.kind == model::ObjectKind::column) &&
+               !step.target.member.empty()) {
         r.kind = Kind::column_values;
         r.column = step.target.member;
         r.count_sql = fmt::format("SELECT count(*) FROM {} WHERE {} IS NOT NULL", table,
