@@ -26,15 +26,20 @@
 
 namespace {
 
-std::string schema_sql(int tables) {
+// The enums (when `from` is 0 and `to` is past the table count: only the
+// enums), or the tables [from, to).
+std::string schema_sql(int tables, int from, int to) {
     std::string sql;
-    sql.reserve(static_cast<size_t>(tables) * 900);
     int enums = std::max(1, tables / 100);
-    for (int e = 0; e < enums; ++e) {
-        sql += "CREATE TYPE status_" + std::to_string(e) +
-               " AS ENUM ('draft', 'active', 'archived');\n";
+    if (to > tables) {
+        for (int e = 0; e < enums; ++e) {
+            sql += "CREATE TYPE status_" + std::to_string(e) +
+                   " AS ENUM ('draft', 'active', 'archived');\n";
+        }
+        return sql;
     }
-    for (int i = 0; i < tables; ++i) {
+    sql.reserve(static_cast<size_t>(to - from) * 900);
+    for (int i = from; i < to; ++i) {
         std::string t = "t" + std::to_string(i);
         std::string status = "status_" + std::to_string(i % enums);
         sql += "CREATE TABLE " + t + " (\n";
@@ -63,6 +68,7 @@ std::string schema_sql(int tables) {
 
 // Runs a program with stdout to /dev/null; returns wall seconds (or -1 on failure).
 double time_process(const std::vector<std::string>& argv) {
+    std::fflush(stdout);
     auto start = std::chrono::steady_clock::now();
     pid_t pid = fork();
     if (pid == 0) {
@@ -124,9 +130,14 @@ int main(int argc, char** argv) {
             admin.exec("DROP DATABASE IF EXISTS " + db);
             admin.exec("CREATE DATABASE " + db);
             {
+                // in batches: one transaction for thousands of tables runs out of locks
                 qail::pg::Connection conn = qail::pg::Connection::open("dbname=" + db);
-                conn.exec("BEGIN; SET LOCAL client_min_messages = warning;" + schema_sql(size) +
-                          "COMMIT; ANALYZE;");
+                conn.exec(schema_sql(size, 0, size + 1)); // the enums
+                for (int from = 0; from < size; from += 250) {
+                    conn.exec("BEGIN;" + schema_sql(size, from, std::min(size, from + 250)) +
+                              "COMMIT;");
+                }
+                conn.exec("ANALYZE");
             }
             double pull = best_of(3, {QAIL_BINARY, "pull", "dbname=" + db});
             double dump = best_of(3, {"pg_dump", "--schema-only", "-d", db});

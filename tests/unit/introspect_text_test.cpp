@@ -46,6 +46,13 @@ TEST(IntrospectText, IndexElementsAndSuffixes) {
     ElementSuffix p = parse_element_suffix(" gist_trgm_ops (siglen='32')");
     EXPECT_EQ(p.opclass, "gist_trgm_ops");
     EXPECT_EQ(p.opclass_params, "(siglen='32')");
+    EXPECT_EQ(identifier_length("\"a \"\"b\" DESC"), 7u);
+    EXPECT_EQ(identifier_length("name text_ops"), 4u);
+    EXPECT_EQ(index_key_text("lower(b)"), "lower(b)");
+    EXPECT_EQ(index_key_text("COALESCE(a, 0)"), "COALESCE(a, 0)");
+    EXPECT_EQ(index_key_text("(a + c)"), "((a + c))");
+    EXPECT_EQ(index_key_text("lower(a) || b"), "(lower(a) || b)");
+    EXPECT_EQ(index_key_text("(b)::character varying"), "((b)::character varying)");
     ElementSuffix none = parse_element_suffix("");
     EXPECT_FALSE(none.opclass);
     EXPECT_FALSE(none.descending);

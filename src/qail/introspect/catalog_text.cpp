@@ -227,6 +227,17 @@ std::optional<std::string> balanced_group(std::string_view text, size_t open) {
     return std::nullopt;
 }
 
+size_t identifier_length(std::string_view text) {
+    if (!text.empty() && text[0] == '"') {
+        return skip_quoted(text, 0);
+    }
+    size_t i = 0;
+    while (i < text.size() && !is_space(text[i])) {
+        ++i;
+    }
+    return i;
+}
+
 std::vector<std::string> unquote_qualified(std::string_view text) {
     std::vector<std::string> parts;
     text = trim(text);
@@ -324,6 +335,31 @@ ElementSuffix parse_element_suffix(std::string_view suffix) {
         }
     }
     return out;
+}
+
+std::string index_key_text(std::string_view expression) {
+    expression = trim(expression);
+    // a (possibly qualified, possibly quoted) name, then one group to the end
+    size_t i = 0;
+    while (i < expression.size() && expression[i] != '(') {
+        char c = expression[i];
+        if (c == '"') {
+            i = skip_quoted(expression, i);
+            continue;
+        }
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$' ||
+              static_cast<unsigned char>(c) >= 0x80)) {
+            break;
+        }
+        ++i;
+    }
+    if (i > 0 && i < expression.size() && expression[i] == '(') {
+        std::optional<std::string> group = balanced_group(expression, i);
+        if (group && i + group->size() + 2 == expression.size()) {
+            return std::string(expression);
+        }
+    }
+    return "(" + std::string(expression) + ")";
 }
 
 std::vector<std::string> index_definition_elements(std::string_view definition,

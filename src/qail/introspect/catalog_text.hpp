@@ -35,6 +35,9 @@ size_t find_top_level(std::string_view text, std::string_view needle, size_t fro
 /// The text between the '(' at `open` and its matching ')', or nullopt.
 std::optional<std::string> balanced_group(std::string_view text, size_t open);
 
+/// Length of the identifier (bare, or in double quotes) that `text` starts with.
+size_t identifier_length(std::string_view text);
+
 /// "a", "\"A b\"", "s.\"x\"" -> their parts, unquoted.
 std::vector<std::string> unquote_qualified(std::string_view text);
 
@@ -48,6 +51,11 @@ struct ElementSuffix {
     std::optional<bool> nulls_first;
 };
 ElementSuffix parse_element_suffix(std::string_view suffix);
+
+/// An index expression as pg_get_indexdef writes it as a key: a function
+/// call as it is ("lower(b)", "COALESCE(a, 0)"), anything else in
+/// parentheses ("((a + c))", "((b)::text)").
+std::string index_key_text(std::string_view expression);
 
 /// The elements between "USING <method> (" and its ")" of an index definition.
 std::vector<std::string> index_definition_elements(std::string_view definition,

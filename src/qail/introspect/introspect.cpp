@@ -785,6 +785,16 @@ private:
         return &m_out.schema.tables[it->second];
     }
 
+    // Attribute numbers ("3") of a relation -> its column names.
+    std::vector<std::string> column_names(Oid rel, const std::vector<std::string>& numbers) const {
+        std::vector<std::string> names;
+        for (const std::string& n : numbers) {
+            const ColumnRow* c = column_by_number(rel, std::atoi(n.c_str()));
+            names.push_back(c != nullptr ? c->column.name : n);
+        }
+        return names;
+    }
+
     static model::IndexElement element_from(const std::string& key_text, int attnum,
                                             const std::string& attname,
                                             const std::string& element_text) {
@@ -796,7 +806,10 @@ private:
             e.key = key_text;
         }
         std::string_view suffix;
-        if (element_text.rfind(key_text, 0) == 0) {
+        if (attnum != 0) {
+            // a column: one identifier, bare or in double quotes
+            suffix = std::string_view(element_text).substr(text::identifier_length(element_text));
+        } else if (element_text.rfind(key_text, 0) == 0) {
             suffix = std::string_view(element_text).substr(key_text.size());
         }
         text::ElementSuffix s = text::parse_element_suffix(suffix);
@@ -839,13 +852,25 @@ private:
                 return;
             }
             m_constraint_refs[oid] = model::ObjectRef{model::ObjectKind::constraint, t->name, name, {}};
-            std::vector<std::string> columns = r.arr(11);
+            std::vector<std::string> columns = column_names(rel, r.arr(11));
+            std::vector<std::string> include;
+            if (!r.null(19)) {
+                // int2vector text: "1 2 3"; the columns after the key ones are INCLUDEd
+                std::vector<std::string> numbers = text::split_top_level(r.str(19), ' ');
+                std::erase(numbers, std::string());
+                size_t key_count = static_cast<size_t>(r.num(26));
+                if (numbers.size() > key_count) {
+                    include = column_names(
+                        rel, std::vector<std::string>(numbers.begin() + static_cast<long>(key_count),
+                                                      numbers.end()));
+                }
+            }
             switch (type) {
             case 'p': {
                 model::PrimaryKey pk;
                 pk.name = name;
                 pk.columns = columns;
-                pk.include = r.arr(19);
+                pk.include = include;
                 pk.deferral = deferral;
                 t->primary_key = std::move(pk);
                 return;
@@ -854,7 +879,7 @@ private:
                 model::UniqueConstraint u;
                 u.name = name;
                 u.columns = columns;
-                u.include = r.arr(19);
+                u.include = include;
                 u.nulls_not_distinct = r.flag(18);
                 u.deferral = deferral;
                 t->uniques.push_back(std::move(u));
@@ -882,7 +907,7 @@ private:
                     return;
                 }
                 fk.ref_table = qname(*target);
-                fk.ref_columns = r.arr(13);
+                fk.ref_columns = column_names(r.num(12), r.arr(13));
                 fk.on_update = fk_action(r.chr(14));
                 fk.on_delete = fk_action(r.chr(15));
                 char match = r.chr(16);
@@ -898,7 +923,7 @@ private:
                 model::ExclusionConstraint x;
                 x.name = name;
                 x.method = r.str(20);
-                x.include = r.arr(19);
+                x.include = include;
                 x.deferral = deferral;
                 std::vector<std::string> keys = r.arr(21);
                 std::vector<std::string> attnums = r.arr(22);
@@ -944,20 +969,36 @@ private:
             index.unique = r.flag(3);
             index.method = r.str(4);
             int key_count = static_cast<int>(r.num(5));
-            std::vector<std::string> keys = r.arr(6);
-            std::vector<std::string> attnums = r.arr(7);
-            std::vector<std::string> attnames = r.arr(8);
+            // Expressions come as one list ("lower(b), (a + c)"); each is
+            // written the way pg_get_indexdef writes an index key.
+            std::vector<std::string> expressions;
+            if (!r.null(6)) {
+                for (const std::string& e : text::split_top_level(r.str(6), ',')) {
+                    expressions.push_back(text::index_key_text(e));
+                }
+            }
+            std::vector<std::string> attnums = text::split_top_level(r.str(7), ' ');
+            std::erase(attnums, std::string());
             std::vector<std::string> elements =
                 text::index_definition_elements(r.str(12), index.method);
-            for (size_t k = 0; k < keys.size(); ++k) {
-                int attnum = k < attnums.size() ? std::atoi(attnums[k].c_str()) : 0;
-                std::string attname = k < attnames.size() ? attnames[k] : std::string();
+            size_t next_expression = 0;
+            for (size_t k = 0; k < attnums.size(); ++k) {
+                int attnum = std::atoi(attnums[k].c_str());
+                std::string attname;
+                std::string key;
+                if (attnum != 0) {
+                    if (const ColumnRow* c = column_by_number(rel, attnum)) {
+                        attname = c->column.name;
+                    }
+                } else if (next_expression < expressions.size()) {
+                    key = expressions[next_expression++];
+                }
                 if (static_cast<int>(k) >= key_count) {
                     index.include.push_back(attname);
                     continue;
                 }
-                std::string element_text = k < elements.size() ? elements[k] : keys[k];
-                index.elements.push_back(element_from(keys[k], attnum, attname, element_text));
+                std::string element_text = k < elements.size() ? elements[k] : key;
+                index.elements.push_back(element_from(key, attnum, attname, element_text));
             }
             index.where = r.opt(9);
             index.nulls_not_distinct = r.flag(10);

@@ -71,17 +71,13 @@ WHERE %NS%)";
 inline constexpr const char* k_constraints = R"(
 SELECT co.oid, co.conrelid, co.contypid, co.conname, co.contype, co.condeferrable, co.condeferred,
        co.convalidated, co.connoinherit, co.conislocal, co.conparentid,
-       ARRAY(SELECT a.attname FROM unnest(co.conkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num ORDER BY k.ord)::text[],
+       co.conkey,
        co.confrelid,
-       ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord)::text[],
+       co.confkey,
        co.confupdtype, co.confdeltype, co.confmatchtype,
-       pg_get_constraintdef(co.oid),
+       CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END,
        i.indnullsnotdistinct,
-       ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
-             WHERE k.ord > i.indnkeyatts ORDER BY k.ord)::text[],
+       CASE WHEN i.indnatts > i.indnkeyatts THEN i.indkey::text END,
        am.amname,
        CASE WHEN co.contype = 'x' THEN ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, false)
              FROM generate_series(1, i.indnkeyatts) k ORDER BY k) END::text[],
@@ -90,7 +86,8 @@ SELECT co.oid, co.conrelid, co.contypid, co.conname, co.contype, co.condeferrabl
        CASE WHEN co.contype = 'x' THEN pg_get_expr(i.indpred, i.indrelid) END,
        CASE WHEN co.contype = 'x' THEN ARRAY(SELECT o.oprname FROM unnest(co.conexclop) WITH ORDINALITY u(op, ord)
              JOIN pg_operator o ON o.oid = u.op ORDER BY ord) END::text[],
-       CASE WHEN co.contype = 'x' THEN pg_get_indexdef(i.indexrelid) END
+       CASE WHEN co.contype = 'x' THEN pg_get_indexdef(i.indexrelid) END,
+       i.indnkeyatts
 FROM pg_constraint co
 JOIN pg_namespace n ON n.oid = co.connamespace
 LEFT JOIN pg_index i ON i.indexrelid = co.conindid AND co.contype IN ('p', 'u', 'x')
@@ -100,20 +97,30 @@ WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND %NS%)";
 
 inline constexpr const char* k_indexes = R"(
 SELECT i.indexrelid, i.indrelid, c.relname, i.indisunique, am.amname, i.indnkeyatts,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, false) FROM generate_series(1, i.indnatts) k
-             ORDER BY k)::text[],
-       ARRAY(SELECT x FROM unnest(i.indkey) WITH ORDINALITY u(x, ord) ORDER BY ord)::int[],
-       ARRAY(SELECT coalesce(a.attname, '') FROM unnest(i.indkey) WITH ORDINALITY u(x, ord)
-             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.x ORDER BY ord)::text[],
+       pg_get_expr(i.indexprs, i.indrelid), i.indkey::text, NULL,
        pg_get_expr(i.indpred, i.indrelid), i.indnullsnotdistinct, c.reloptions,
-       pg_get_indexdef(i.indexrelid), c.relispartition
+       -- the whole definition only when a key has something pg_get_indexdef
+       -- would print after it (an operator class, collation or order that is
+       -- not the default): deparsing every index is the costliest part of a pull
+       CASE WHEN EXISTS (
+         SELECT 1 FROM generate_series(0, i.indnkeyatts - 1) k
+         JOIN pg_opclass opc ON opc.oid = i.indclass[k]
+         JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k + 1
+         JOIN pg_type kt ON kt.oid = ia.atttypid
+         WHERE i.indoption[k] <> 0
+            OR (i.indcollation[k] <> 0 AND i.indcollation[k] <> kt.typcollation)
+            OR NOT opc.opcdefault
+            OR (opc.opcintype <> ia.atttypid AND EXISTS (
+                  SELECT 1 FROM pg_opclass d WHERE d.opcmethod = opc.opcmethod
+                  AND d.opcintype = ia.atttypid AND d.opcdefault)))
+       THEN pg_get_indexdef(i.indexrelid) END,
+       c.relispartition
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = c.relam
-WHERE NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid
-                  AND co.contype IN ('p', 'u', 'x'))
-  AND %NS%)";
+LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.contype IN ('p', 'u', 'x')
+WHERE co.oid IS NULL AND %NS%)";
 
 inline constexpr const char* k_types = R"(
 SELECT t.oid, n.nspname, t.typname, t.typtype, t.typrelid,
