@@ -26,15 +26,6 @@ struct KeyCase {
     bool serial;        ///< the old application takes users' ids from the sequence
 };
 
-std::filesystem::path only_migration(const Project& p) {
-    std::vector<std::filesystem::path> folders;
-    for (const auto& entry : std::filesystem::directory_iterator(p.path() / "deltas")) {
-        folders.push_back(entry.path());
-    }
-    EXPECT_EQ(folders.size(), 1u);
-    return folders.empty() ? std::filesystem::path() : folders.front();
-}
-
 std::string key_types(const TempDatabase& db) {
     return db.scalar("SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' "
                      "ORDER BY table_name, column_name) FROM information_schema.columns WHERE "

@@ -18,15 +18,6 @@ constexpr const char* k_lock_holder =
     "AND classid = 1363233100 AND database = (SELECT oid FROM pg_database WHERE datname = "
     "current_database())";
 
-std::filesystem::path only_migration(const Project& p) {
-    std::vector<std::filesystem::path> folders;
-    for (const auto& entry : std::filesystem::directory_iterator(p.path() / "deltas")) {
-        folders.push_back(entry.path());
-    }
-    EXPECT_EQ(folders.size(), 1u);
-    return folders.empty() ? std::filesystem::path() : folders.front();
-}
-
 // Two tables that each get a new NOT NULL column filled by the backfill,
 // migrated through expand and backfill.
 void expand_and_backfill(const TempDatabase& db, const Project& p) {

@@ -42,15 +42,6 @@ constexpr const char* k_v2 = "table kinds {\n"
                              "index idx_items_code_abs on items ((abs(code)))\n"
                              "transform trim(code)::integer -> items.code\n";
 
-std::filesystem::path only_migration(const Project& p) {
-    std::vector<std::filesystem::path> folders;
-    for (const auto& entry : std::filesystem::directory_iterator(p.path() / "deltas")) {
-        folders.push_back(entry.path());
-    }
-    EXPECT_EQ(folders.size(), 1u);
-    return folders.empty() ? std::filesystem::path() : folders.front();
-}
-
 std::string column_types(const TempDatabase& db) {
     return db.scalar("SELECT string_agg(column_name || ':' || data_type || ':' || is_nullable, ',' "
                      "ORDER BY column_name) FROM information_schema.columns WHERE table_name = "

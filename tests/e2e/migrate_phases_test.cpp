@@ -34,15 +34,6 @@ constexpr const char* k_v2 = "table users {\n"
                              "}\n"
                              "rename users.username -> users.name\n";
 
-std::filesystem::path only_migration(const Project& p) {
-    std::vector<std::filesystem::path> folders;
-    for (const auto& entry : std::filesystem::directory_iterator(p.path() / "deltas")) {
-        folders.push_back(entry.path());
-    }
-    EXPECT_EQ(folders.size(), 1u);
-    return folders.empty() ? std::filesystem::path() : folders.front();
-}
-
 TEST(MigratePhases, SeedRenameKeepsOldWritersWorkingUntilContract) {
     require_server();
     TempDatabase db;

@@ -58,6 +58,17 @@ private:
     TempDir m_dir;
 };
 
+/// The one migration folder `qail migrate new` wrote under deltas/ (fails the
+/// test when there is not exactly one).
+inline std::filesystem::path only_migration(const Project& p) {
+    std::vector<std::filesystem::path> folders;
+    for (const auto& entry : std::filesystem::directory_iterator(p.path() / "deltas")) {
+        folders.push_back(entry.path());
+    }
+    EXPECT_EQ(folders.size(), 1u);
+    return folders.empty() ? std::filesystem::path() : folders.front();
+}
+
 /// version|phase|status|steps_done|checksum per history row, oldest first.
 inline std::vector<std::string> history(const TempDatabase& db) {
     std::vector<std::string> rows;

@@ -723,6 +723,23 @@ private:
 
     // ---------------------------------------------------------- retype
 
+    // The table and column a step retypes, before (t_old, o) and after
+    // (t_new, n); a pointer is null where that side has none.
+    struct Retyped {
+        const model::Table* t_old = nullptr;
+        const model::Table* t_new = nullptr;
+        const model::Column* o = nullptr;
+        const model::Column* n = nullptr;
+    };
+    Retyped retyped(const Step& step) const {
+        Retyped r;
+        r.t_new = m_to.find_table(step.target.name);
+        r.t_old = m_from_renamed.find_table(step.target.name);
+        r.n = r.t_new == nullptr ? nullptr : r.t_new->find_column(step.target.member);
+        r.o = r.t_old == nullptr ? nullptr : r.t_old->find_column(step.target.member);
+        return r;
+    }
+
     // A type change that rewrites the table goes through a second column
     // (see retype_column) when nothing stands in the way: not a key column,
     // not referenced by a foreign key, not identity or generated, a table with
@@ -730,10 +747,7 @@ private:
     bool can_retype(const Step& step) const {
         const model::QualifiedName& table = step.target.name;
         const std::string& column = step.target.member;
-        const model::Table* t_new = m_to.find_table(table);
-        const model::Table* t_old = m_from_renamed.find_table(table);
-        const model::Column* n = t_new == nullptr ? nullptr : t_new->find_column(column);
-        const model::Column* o = t_old == nullptr ? nullptr : t_old->find_column(column);
+        const auto [t_old, t_new, o, n] = retyped(step);
         if (n == nullptr || o == nullptr || model::is_serial_type(o->type) ||
             model::is_serial_type(n->type) || catalog_only_type_change(o->type, n->type) ||
             o->collation != n->collation || n->identity != model::IdentityKind::none ||
@@ -770,10 +784,7 @@ private:
     std::string key_retype_obstacle(const Step& step) const {
         const model::QualifiedName& table = step.target.name;
         const std::string& column = step.target.member;
-        const model::Table* t_new = m_to.find_table(table);
-        const model::Table* t_old = m_from_renamed.find_table(table);
-        const model::Column* n = t_new == nullptr ? nullptr : t_new->find_column(column);
-        const model::Column* o = t_old == nullptr ? nullptr : t_old->find_column(column);
+        const auto [t_old, t_new, o, n] = retyped(step);
         if (n == nullptr || o == nullptr) {
             return "a new or dropped column";
         }
@@ -827,10 +838,7 @@ private:
     std::string in_place_reason(const Step& step) const {
         const model::QualifiedName& table = step.target.name;
         const std::string& column = step.target.member;
-        const model::Table* t_new = m_to.find_table(table);
-        const model::Table* t_old = m_from_renamed.find_table(table);
-        const model::Column* n = t_new == nullptr ? nullptr : t_new->find_column(column);
-        const model::Column* o = t_old == nullptr ? nullptr : t_old->find_column(column);
+        const auto [t_old, t_new, o, n] = retyped(step);
         if (n == nullptr || o == nullptr || catalog_only_type_change(o->type, n->type)) {
             return {};
         }
