@@ -367,6 +367,19 @@ FileSnapshot read_file_snapshot(const fs::path& folder) {
     return out;
 }
 
+// The key as it is named once the migration is done: in a phased key type
+// change the backup runs after the key moved to `<col>_qail_new`, which the
+// same transaction then renames to `<col>` (exec/phasing.cpp); the rows must
+// be found by that name when the backup is restored.
+static std::vector<std::string> names_after_contract(const std::vector<std::string>& key,
+                                                     const std::string& dropped_column) {
+    std::vector<std::string> out;
+    for (const std::string& k : key) {
+        out.push_back(k == dropped_column + "_qail_new" ? dropped_column : k);
+    }
+    return out;
+}
+
 void ensure_snapshot_table(pg::Connection& conn) {
     conn.exec("CREATE TABLE IF NOT EXISTS public._qail_data_snapshots (\n"
               "    id SERIAL PRIMARY KEY,\n"
@@ -393,7 +406,8 @@ long long snapshot_step_to_db(pg::Connection& conn, const std::string& version,
     std::string label = table_label(r.table);
     std::string row_id = table.primary_key.empty()
                              ? "jsonb_build_object('ctid', qail_t.ctid::text)::text"
-                             : key_json_sql(table.primary_key, "qail_t");
+                             : key_json_sql(table.primary_key, "qail_t",
+                                            names_after_contract(table.primary_key, r.column));
     if (*type == "DROP_TABLE") {
         std::vector<pg::Param> params{version, label};
         return conn

@@ -75,18 +75,23 @@ std::string json_string(const std::string& text) {
 
 } // namespace
 
-std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias) {
+std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias,
+                         const std::vector<std::string>& json_names) {
     // Text concatenation in jsonb's own key order and spacing: the same text
     // as jsonb_build_object(...)::text, at a fraction of the cost per row.
-    std::vector<std::string> sorted = key;
-    std::sort(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) {
-        return a.size() != b.size() ? a.size() < b.size() : a < b;
+    std::vector<std::pair<std::string, std::string>> sorted; // json name, column
+    for (size_t i = 0; i < key.size(); ++i) {
+        sorted.emplace_back(i < json_names.size() ? json_names[i] : key[i], key[i]);
+    }
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+        return a.first.size() != b.first.size() ? a.first.size() < b.first.size()
+                                                 : a.first < b.first;
     });
     std::string out;
     for (size_t i = 0; i < sorted.size(); ++i) {
-        std::string prefix = (i == 0 ? "{" : ", ") + json_string(sorted[i]) + ": ";
+        std::string prefix = (i == 0 ? "{" : ", ") + json_string(sorted[i].first) + ": ";
         out += fmt::format("{}{} || to_jsonb({}.{})::text", i == 0 ? "" : " || ",
-                           sql::quote_literal(prefix), alias, sql::quote_ident(sorted[i]));
+                           sql::quote_literal(prefix), alias, sql::quote_ident(sorted[i].second));
     }
     return "(" + out + " || '}')";
 }

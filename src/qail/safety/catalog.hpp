@@ -35,8 +35,10 @@ std::optional<LiveTable> describe_table(pg::Connection& conn, const model::Quali
 std::string qualified_sql(const model::QualifiedName& table);
 
 /// SQL for the key columns as JSON text, e.g. {"id": 42} (what
-/// jsonb_build_object('id', alias.id)::text prints).
-std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias);
+/// jsonb_build_object('id', alias.id)::text prints); `json_names`, when given,
+/// names the keys in the JSON instead of the column names.
+std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias,
+                         const std::vector<std::string>& json_names = {});
 
 /// "users" for public tables, "billing.invoices" otherwise (what snapshots store).
 std::string table_label(const model::QualifiedName& table);
