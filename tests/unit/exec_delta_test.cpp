@@ -306,6 +306,17 @@ TEST(ExecDelta, NewMigrationTemplatesCompile) {
     }
 }
 
+// Found by the fuzzer: a CREATE TRIGGER whose events hold something that is
+// neither a name nor a comma (a number, a string, a bracket) made the
+// classifier loop forever.
+TEST(ExecSqlInfo, ClassifierAlwaysMovesOn) {
+    SqlInfo i = classify_sql("CREATE TRIGGER t BEFORE UPDATE OF (a) 1 'x' [ ON s.t FOR EACH ROW");
+    EXPECT_EQ(i.kind, plan::StepKind::create_trigger);
+    EXPECT_EQ(i.relation, (model::QualifiedName{"s", "t"}));
+    i = classify_sql("CREATE TRIGGER t 42 (");
+    EXPECT_EQ(i.kind, plan::StepKind::create_trigger);
+}
+
 TEST(ExecSqlInfo, ClassifiesRawStatements) {
     SqlInfo i = classify_sql("create unique index concurrently if not exists ix on s.t (a)");
     EXPECT_TRUE(i.outside_transaction);

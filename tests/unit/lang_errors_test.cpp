@@ -34,6 +34,12 @@ TEST(LangErrors, LocatedWithSuggestions) {
         {"table t {\n  a integer\n}\nindex i on t using gistt (a)\n", "4:20",
          "unknown index method 'gistt'", "did you mean 'gist'?"},
         {"grant selct on t to r\n", "1:7", "unknown privilege 'selct'", "did you mean 'select'?"},
+        // found by the fuzzer: a ')' on a later line closed the modifier and
+        // swallowed the next column (and a comment) into the type
+        {"table t {\n  a numeric(12 -- scale\n  b text default f(b)\n}\n", "2:12",
+         "unclosed '(' of the type modifier", ""},
+        {"table t {\n  a numeric(12,\n    2)\n}\n", "2:12",
+         "unclosed '(' of the type modifier on this line", ""},
         {"policy p on t fr select\n", "1:15", "unknown policy clause 'fr'",
          "did you mean 'for'?"},
         {"sequence s { strat 1 }\n", "1:14", "unknown sequence option 'strat'",

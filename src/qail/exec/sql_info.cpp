@@ -75,6 +75,11 @@ public:
         }
         return false;
     }
+    void skip() {
+        if (!done()) {
+            ++m_i;
+        }
+    }
     bool accept_punct(char c) {
         if (!done() && m_tokens[m_i].kind == SqlToken::Kind::punct && m_tokens[m_i].text[0] == c) {
             ++m_i;
@@ -200,10 +205,7 @@ void classify_create(Cursor& c, SqlInfo& info) {
         info.kind = StepKind::create_trigger;
         // CREATE TRIGGER name {BEFORE|AFTER|INSTEAD OF} events ON table
         while (!c.done() && c.word() != "on") {
-            c.take_name();
-            if (!c.is_name()) {
-                c.accept_punct(',');
-            }
+            c.skip(); // names, keywords, commas, anything: never stand still
         }
         c.accept("on");
         on(info, LockLevel::share_row_exclusive, c.qualified());

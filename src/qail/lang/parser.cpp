@@ -698,7 +698,16 @@ struct StatementParser::Impl {
             size_t save = pos;
             blanks();
             if (at(pos) == '(') {
-                paren_group("the type modifier");
+                size_t open = pos;
+                std::string group = paren_group("the type modifier");
+                // a type modifier is a few numbers or words on one line; a
+                // newline or comment inside means the ')' closing it belongs to
+                // something else (and the canonical type text would lose them)
+                if (group.find_first_of("\r\n") != std::string::npos ||
+                    group.find("--") != std::string::npos ||
+                    group.find("/*") != std::string::npos) {
+                    fail(open, 1, "unclosed '(' of the type modifier on this line");
+                }
             } else {
                 pos = save;
             }
