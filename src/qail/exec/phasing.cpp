@@ -1029,7 +1029,7 @@ private:
         const model::Column* n = &new_column;
         const model::Column* o = &old_column;
         bool key = m_key_retyped.count({table, column}) > 0;
-        std::string temp = model::make_object_name(column, "", "qail_new");
+        std::string temp = retype_temp_column(column);
         std::string alter = plan::ddl::alter_table(table);
         std::string oc = q(column);
         std::string tc = q(temp);
@@ -1761,6 +1761,10 @@ private:
 
 const std::vector<PhasedStep>& PhasedPlan::phase(plan::Phase p) const {
     return p == Phase::expand ? expand : p == Phase::backfill ? backfill : contract;
+}
+
+std::string retype_temp_column(std::string_view column) {
+    return model::make_object_name(column, "", "qail_new");
 }
 
 std::optional<std::string> fill_value_for_type(const std::string& type) {

@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -67,5 +68,9 @@ std::vector<std::pair<std::string, std::string>> phased_files(const PhasedPlan& 
 /// A value for a NOT NULL column that has neither a default nor a transform
 /// hint: now() for times, 0 for numbers, '' for text, ... (nullopt: no safe guess).
 std::optional<std::string> fill_value_for_type(const std::string& type);
+
+/// The column a phased type change adds beside `column` ("<column>_qail_new",
+/// shortened to PostgreSQL's 63 bytes); contract renames it to `column`.
+std::string retype_temp_column(std::string_view column);
 
 } // namespace qail::exec

@@ -15,6 +15,7 @@
 
 #include <qail/base/error.hpp>
 #include <qail/base/strings.hpp>
+#include <qail/exec/phasing.hpp>
 #include <qail/safety/catalog.hpp>
 #include <qail/safety/impact.hpp>
 #include <qail/sql/quote.hpp>
@@ -368,14 +369,15 @@ FileSnapshot read_file_snapshot(const fs::path& folder) {
 }
 
 // The key as it is named once the migration is done: in a phased key type
-// change the backup runs after the key moved to `<col>_qail_new`, which the
-// same transaction then renames to `<col>` (exec/phasing.cpp); the rows must
-// be found by that name when the backup is restored.
+// change the backup runs after the key moved to exec::retype_temp_column(),
+// which the same transaction then renames to the dropped column's name; the
+// rows must be found by that name when the backup is restored.
 static std::vector<std::string> names_after_contract(const std::vector<std::string>& key,
                                                      const std::string& dropped_column) {
+    std::string temp = exec::retype_temp_column(dropped_column);
     std::vector<std::string> out;
     for (const std::string& k : key) {
-        out.push_back(k == dropped_column + "_qail_new" ? dropped_column : k);
+        out.push_back(k == temp ? dropped_column : k);
     }
     return out;
 }
