@@ -202,24 +202,13 @@ const model::Sequence* spelt_out_serial(const model::Schema& s, const model::Tab
     if (!(q->options == expected)) {
         return nullptr;
     }
-    std::string named = c.default_expr->substr(0, std::min<size_t>(9, c.default_expr->size()));
-    if (named != "nextval('") {
+    std::optional<std::string> named = model::nextval_sequence_text(*c.default_expr);
+    if (!named) {
         return nullptr;
     }
-    std::string rest = c.default_expr->substr(9);
-    size_t quote = rest.find('\'');
-    if (quote == std::string::npos) {
-        return nullptr;
-    }
-    std::string tail = rest.substr(quote);
-    if (tail != "'::regclass)" && tail != "')") {
-        return nullptr;
-    }
-    named = rest.substr(0, quote);
-    std::erase(named, '"');
     std::string plain = seq_name.schema == "public" ? seq_name.name
                                                     : seq_name.schema + "." + seq_name.name;
-    if (named != plain && named != seq_name.schema + "." + seq_name.name) {
+    if (*named != plain && *named != seq_name.schema + "." + seq_name.name) {
         return nullptr;
     }
     return q;

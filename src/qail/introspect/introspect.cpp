@@ -604,7 +604,8 @@ private:
             return false;
         }
         const std::string& def = *column.default_expr;
-        if (def.rfind("nextval('", 0) != 0 || def.find("::regclass)") == std::string::npos) {
+        std::optional<std::string> named = model::nextval_sequence_text(def);
+        if (!named || !def.ends_with("'::regclass)")) {
             return false;
         }
         const char* serial = column.type == "integer"    ? "serial"
@@ -637,9 +638,7 @@ private:
             }
             // the default must be exactly the serial one
             std::string expected = table.schema == "public" ? seq_name : table.schema + "." + seq_name;
-            std::string named = def.substr(9, def.size() - 9 - std::string_view("'::regclass)").size());
-            std::erase(named, '"');
-            if (!def.ends_with("'::regclass)") || named != expected) {
+            if (*named != expected) {
                 continue;
             }
             column.type = serial;

@@ -97,6 +97,22 @@ std::string default_serial_sequence_name(std::string_view table, std::string_vie
     return make_object_name(table, column, "seq");
 }
 
+std::optional<std::string> nextval_sequence_text(std::string_view default_expr) {
+    constexpr std::string_view head = "nextval('";
+    if (!default_expr.starts_with(head)) {
+        return std::nullopt;
+    }
+    for (std::string_view tail : {std::string_view("'::regclass)"), std::string_view("')")}) {
+        if (default_expr.size() >= head.size() + tail.size() && default_expr.ends_with(tail)) {
+            std::string name(
+                default_expr.substr(head.size(), default_expr.size() - head.size() - tail.size()));
+            std::erase(name, '"');
+            return name;
+        }
+    }
+    return std::nullopt;
+}
+
 std::vector<std::string> referenced_columns(std::string_view expr,
                                             std::span<const std::string> columns) {
     std::vector<std::string> found;

@@ -4,6 +4,7 @@
 // it (src/backend/commands/indexcmds.c ChooseIndexName, catalog/pg_constraint.c
 // ChooseConstraintName, makeObjectName in commands/indexcmds.c).
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,10 @@ std::string default_index_name(std::string_view table, std::span<const std::stri
 std::string default_domain_check_name(std::string_view domain);
 /// "<table>_<column>_seq", shortened like PostgreSQL does for serial columns.
 std::string default_serial_sequence_name(std::string_view table, std::string_view column);
+/// The sequence a `nextval('<name>'::regclass)` (or `nextval('<name>')`)
+/// default names, as written between the quotes without double quotes
+/// ("users_id_seq", "app.users_id_seq"); nullopt for any other expression.
+std::optional<std::string> nextval_sequence_text(std::string_view default_expr);
 
 /// Appends 1, 2, ... to the label until `taken(name)` is false, as ChooseConstraintName does.
 template <typename Taken>
