@@ -905,62 +905,54 @@ private:
         if (t == nullptr) {
             return;
         }
-        for (const model::Index& i : m_to.indexes) {
-            bool uses = i.table == table &&
-                        (names_column(i.include, column) ||
-                         (i.where && mentions_column(*i.where, column)));
-            for (const model::IndexElement& e : i.elements) {
-                uses = uses || (i.table == table && (e.is_expression ? mentions_column(e.key, column)
-                                                                     : e.key == column));
-            }
-            if (uses) {
-                m_carried_indexes.insert(i.name);
-            }
-        }
-        for (const model::Index& i : m_from_renamed.indexes) {
-            bool uses = i.table == table &&
-                        (names_column(i.include, column) ||
-                         (i.where && mentions_column(*i.where, column)));
-            for (const model::IndexElement& e : i.elements) {
-                uses = uses || (i.table == table && (e.is_expression ? mentions_column(e.key, column)
-                                                                     : e.key == column));
-            }
-            if (uses) {
-                m_dying_indexes.insert(i.name);
-            }
-        }
+        indexes_on(m_to, table, column, m_carried_indexes);
+        indexes_on(m_from_renamed, table, column, m_dying_indexes);
         if (const model::Table* old = m_from_renamed.find_table(table)) {
-            for (const model::CheckConstraint& c : old->checks) {
-                // a renamed column's old checks may still say the old name
-                if (mentions_column(c.expression, column) ||
-                    mentions_column(c.expression, old_column)) {
-                    m_dying_constraints.insert({table, c.name});
-                }
+            // a renamed column's old checks may still say the old name
+            constraints_on(*old, column, old_column, m_dying_constraints);
+        }
+        constraints_on(*t, column, column, m_carried_constraints);
+    }
+
+    // The indexes of `schema` on `table` that use `column` (key, expression,
+    // INCLUDE or predicate).
+    static void indexes_on(const model::Schema& schema, const model::QualifiedName& table,
+                           const std::string& column, std::set<model::QualifiedName>& out) {
+        for (const model::Index& i : schema.indexes) {
+            if (i.table != table) {
+                continue;
             }
-            for (const model::ForeignKey& fk : old->foreign_keys) {
-                if (names_column(fk.columns, column)) {
-                    m_dying_constraints.insert({table, fk.name});
-                }
+            bool uses = names_column(i.include, column) ||
+                        (i.where && mentions_column(*i.where, column));
+            for (const model::IndexElement& e : i.elements) {
+                uses = uses ||
+                       (e.is_expression ? mentions_column(e.key, column) : e.key == column);
             }
-            for (const model::UniqueConstraint& u : old->uniques) {
-                if (names_column(u.columns, column)) {
-                    m_dying_constraints.insert({table, u.name});
-                }
+            if (uses) {
+                out.insert(i.name);
             }
         }
-        for (const model::CheckConstraint& c : t->checks) {
-            if (mentions_column(c.expression, column)) {
-                m_carried_constraints.insert({table, c.name});
+    }
+
+    // The checks (mentioning `column` or `check_alias`), foreign keys and
+    // unique constraints of `t` on `column`.
+    static void constraints_on(const model::Table& t, const std::string& column,
+                               const std::string& check_alias,
+                               std::set<std::pair<model::QualifiedName, std::string>>& out) {
+        for (const model::CheckConstraint& c : t.checks) {
+            if (mentions_column(c.expression, column) ||
+                mentions_column(c.expression, check_alias)) {
+                out.insert({t.name, c.name});
             }
         }
-        for (const model::ForeignKey& fk : t->foreign_keys) {
+        for (const model::ForeignKey& fk : t.foreign_keys) {
             if (names_column(fk.columns, column)) {
-                m_carried_constraints.insert({table, fk.name});
+                out.insert({t.name, fk.name});
             }
         }
-        for (const model::UniqueConstraint& u : t->uniques) {
+        for (const model::UniqueConstraint& u : t.uniques) {
             if (names_column(u.columns, column)) {
-                m_carried_constraints.insert({table, u.name});
+                out.insert({t.name, u.name});
             }
         }
     }

@@ -180,46 +180,45 @@ private:
         node.requires_.push_back(schema_key(table.schema));
     }
 
-    /// True when `from` has a serial column whose implied sequence is `name`
-    /// and the column is still there in `to` (so the sequence survives).
-    bool serial_sequence_survives(const QualifiedName& name) const {
-        for (const model::Table& t : m_from.tables) {
+    /// The table of `schema` with a serial column whose implied sequence is
+    /// `name`, and that column; {nullptr, nullptr} when there is none.
+    static std::pair<const model::Table*, const model::Column*>
+    serial_owner(const model::Schema& schema, const QualifiedName& name) {
+        for (const model::Table& t : schema.tables) {
             if (t.name.schema != name.schema) {
                 continue;
             }
             for (const model::Column& col : t.columns) {
-                if (!model::is_serial_type(col.type) ||
-                    model::default_serial_sequence_name(t.name.name, col.name) != name.name) {
-                    continue;
+                if (model::is_serial_type(col.type) &&
+                    model::default_serial_sequence_name(t.name.name, col.name) == name.name) {
+                    return {&t, &col};
                 }
-                const model::Table* kept = m_to.find_table(t.name);
-                return kept != nullptr && m_dropped_tables.count(t.name) == 0 &&
-                       std::any_of(kept->columns.begin(), kept->columns.end(),
-                                   [&](const model::Column& k) { return k.name == col.name; });
             }
         }
-        return false;
+        return {nullptr, nullptr};
+    }
+
+    /// True when `from` has a serial column whose implied sequence is `name`
+    /// and the column is still there in `to` (so the sequence survives).
+    bool serial_sequence_survives(const QualifiedName& name) const {
+        auto [t, col] = serial_owner(m_from, name);
+        if (t == nullptr) {
+            return false;
+        }
+        const model::Table* kept = m_to.find_table(t->name);
+        return kept != nullptr && m_dropped_tables.count(t->name) == 0 &&
+               kept->find_column(col->name) != nullptr;
     }
 
     /// True when `to` has a serial column, already in `from`, whose implied
     /// sequence is `name`: an explicit sequence of `from` that the serial takes over.
     bool serial_takes_over_sequence(const QualifiedName& name) const {
-        for (const model::Table& t : m_to.tables) {
-            if (t.name.schema != name.schema) {
-                continue;
-            }
-            for (const model::Column& col : t.columns) {
-                if (!model::is_serial_type(col.type) ||
-                    model::default_serial_sequence_name(t.name.name, col.name) != name.name) {
-                    continue;
-                }
-                const model::Table* before = m_from.find_table(t.name);
-                return before != nullptr &&
-                       std::any_of(before->columns.begin(), before->columns.end(),
-                                   [&](const model::Column& k) { return k.name == col.name; });
-            }
+        auto [t, col] = serial_owner(m_to, name);
+        if (t == nullptr) {
+            return false;
         }
-        return false;
+        const model::Table* before = m_from.find_table(t->name);
+        return before != nullptr && before->find_column(col->name) != nullptr;
     }
 
     void renames();
