@@ -133,9 +133,7 @@ void run_migrate_state(Runtime& rt, const StateOptions& options) {
         }
         guard->before_run(c, steps);
     };
-    request.settings.before_destructive = [guard](pg::Connection& c, const plan::Step& s) {
-        guard->before_step(c, s);
-    };
+    guard->attach(request.settings);
 
     DatabaseTarget target = resolve_database(options.db.url_positional, options.db.url);
     pg::Connection conn = pg::Connection::open(target.conninfo);
@@ -156,9 +154,7 @@ std::shared_ptr<safety::Guard> guard_apply(Runtime& rt, const ApplyOptions& opti
     request.before_run = [guard](pg::Connection& c, const auto& files) {
         safety::guard_delta_files(*guard, c, files);
     };
-    request.settings.before_destructive = [guard](pg::Connection& c, const plan::Step& s) {
-        guard->before_step(c, s);
-    };
+    guard->attach(request.settings);
     return guard;
 }
 

@@ -134,6 +134,12 @@ void Guard::before_step(pg::Connection& conn, const plan::Step& step) {
     }
 }
 
+void Guard::attach(exec::RunSettings& settings) {
+    settings.before_destructive = [this](pg::Connection& conn, const plan::Step& step) {
+        before_step(conn, step);
+    };
+}
+
 void Guard::print_summary(std::ostream& out) const {
     if (m_mode == BackupMode::db && !m_db_rows.empty()) {
         long long rows = 0;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <qail/exec/runner.hpp>
 #include <qail/pg/connection.hpp>
 #include <qail/plan/plan.hpp>
 #include <qail/safety/backup.hpp>
@@ -48,6 +49,10 @@ public:
     void before_run(pg::Connection& conn, const std::vector<GuardedStep>& steps);
     /// Inside the transaction of a step, right before it runs.
     void before_step(pg::Connection& conn, const plan::Step& step);
+    /// Installs the in-run hooks (before_step and whatever a backup needs
+    /// around a destructive step's transaction) into `settings`. The guard
+    /// must outlive the run.
+    void attach(exec::RunSettings& settings);
     /// After the run: where the backups went and how to restore them.
     void print_summary(std::ostream& out) const;
 
