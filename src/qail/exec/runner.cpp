@@ -103,8 +103,10 @@ void prepare_session(pg::Connection& conn, const RunSettings& settings) {
     }
 }
 
-FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
-                    const RunSettings& settings, const Output& output) {
+namespace {
+
+FileResult run_steps(pg::Connection& conn, History& history, FileJob& job,
+                     const RunSettings& settings, const Output& output) {
     FileResult result;
     auto started = Clock::now();
     if (job.row.qail_version.empty()) {
@@ -121,6 +123,9 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     };
     auto record = [&](int steps_done) {
+        if (steps_done == n && settings.on_done) {
+            settings.on_done(conn, job.row.version);
+        }
         if (steps_done == n) {
             if (job.finish) {
                 job.finish(conn);
@@ -139,7 +144,23 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
     };
     auto destructive_hook = [&](const plan::Step& step) {
         if (step.destructive && settings.before_destructive) {
-            settings.before_destructive(conn, step);
+            settings.before_destructive(conn, job.row.version, step);
+        }
+    };
+    auto after_steps_hook = [&] {
+        if (settings.after_steps) {
+            settings.after_steps(conn, job.row.version);
+        }
+    };
+    auto steps_hook = [&](int first, int last) {
+        if (settings.before_steps) {
+            // retried like a step: it may wait for a lock (and must be safe to repeat)
+            with_retries(settings, output, "preparing the backup", [&] {
+                settings.before_steps(
+                    conn, job.row.version,
+                    std::span<const DeltaStep>(job.steps).subspan(static_cast<size_t>(first),
+                                                                  static_cast<size_t>(last - first)));
+            });
         }
     };
 
@@ -165,6 +186,7 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
                 ++j;
             }
             int first = i;
+            steps_hook(first, j);
             with_retries(settings, output, fmt::format("steps {}-{}", first + 1, j), [&] {
                 pg::Transaction tx(conn);
                 for (int k = first; k < j; ++k) {
@@ -176,6 +198,7 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
                 record(j);
                 tx.commit();
             });
+            after_steps_hook();
             result.steps_run += j - i;
             i = j;
             continue;
@@ -209,9 +232,13 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
         } else {
             const plan::Step& step = ds.step;
             SqlInfo info = classify_sql(step.sql);
+            // a drop that is backed up runs in a transaction of its own, so
+            // that the backup finishes under the drop's lock
+            bool guarded = step.destructive && settings.before_destructive && !info.concurrently;
             *output.err << fmt::format("    step {}/{} (outside a transaction): {}\n", i + 1, n,
                                        first_line(step.sql));
             output.err->flush();
+            steps_hook(i, i + 1);
             with_retries(settings, output, fmt::format("step {}", i + 1), [&] {
                 if (info.created_index && info.concurrently) {
                     IndexState state = index_state(conn, *info.created_index);
@@ -230,8 +257,15 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
                     }
                 }
                 try {
-                    destructive_hook(step);
-                    conn.exec(step.sql);
+                    if (guarded) {
+                        pg::Transaction tx(conn);
+                        destructive_hook(step);
+                        conn.exec(step.sql);
+                        tx.commit();
+                    } else {
+                        destructive_hook(step);
+                        conn.exec(step.sql);
+                    }
                 } catch (const DatabaseError& e) {
                     pg::ErrorClass kind = pg::classify(e.sqlstate());
                     if (resuming_here && (kind == pg::ErrorClass::duplicate_object ||
@@ -244,6 +278,7 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
                     throw;
                 }
             });
+            after_steps_hook();
             failpoint("step");
         }
         ++result.steps_run;
@@ -260,6 +295,20 @@ FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
     }
     result.duration_ms = elapsed();
     return result;
+}
+
+} // namespace
+
+FileResult run_file(pg::Connection& conn, History& history, FileJob& job,
+                    const RunSettings& settings, const Output& output) {
+    try {
+        return run_steps(conn, history, job, settings, output);
+    } catch (...) {
+        if (settings.on_failure) {
+            settings.on_failure(conn);
+        }
+        throw;
+    }
 }
 
 } // namespace qail::exec

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include <qail/exec/delta.hpp>
@@ -32,9 +34,26 @@ struct RunSettings {
     std::chrono::milliseconds backfill_pause{0};
     /// When set, wins over a backfill file's own chunk_size.
     std::optional<long long> backfill_chunk_override;
-    /// Called inside the transaction right before a destructive step runs
-    /// (the place for impact analysis and backups).
-    std::function<void(pg::Connection&, const plan::Step&)> before_destructive;
+    /// Outside any transaction, once before the steps of one transaction (or
+    /// one step that runs alone) start, whatever retries follow: where a
+    /// backup copies the bulk of what those steps drop without holding
+    /// their locks. `version` is the history row's (empty for undo jobs).
+    std::function<void(pg::Connection&, const std::string& version,
+                       std::span<const DeltaStep> steps)>
+        before_steps;
+    /// Inside the transaction, right before a destructive step runs: where a
+    /// backup finishes under the step's own lock. A destructive step that
+    /// would run alone runs in a transaction of its own when this is set.
+    std::function<void(pg::Connection&, const std::string& version, const plan::Step&)>
+        before_destructive;
+    /// Outside any transaction, after the steps that before_steps announced
+    /// committed (a backup tidies up there, without holding their locks).
+    std::function<void(pg::Connection&, const std::string& version)> after_steps;
+    /// Inside the transaction that records the job as done.
+    std::function<void(pg::Connection&, const std::string& version)> on_done;
+    /// When the job fails (the connection may be unusable): undo what
+    /// before_steps left in place. Must not throw.
+    std::function<void(pg::Connection&)> on_failure;
     /// Written to the history rows (qail_version column).
     std::string qail_version;
 };
