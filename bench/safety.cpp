@@ -1,9 +1,6 @@
-// bench/safety: the cost of QAIL's safety nets on a 1,000,000-row table,
-// each next to a reference measured in the same run:
-//   - database backup of a dropped column (INSERT ... SELECT into
-//     _qail_data_snapshots, as `--backup=db` does inside the migration's
-//     transaction) vs CREATE TABLE ... AS SELECT of the same key and values;
-//     target: backup <= 1.5 x CTAS;
+// bench/safety: the cost of QAIL's shadow database on a 1,000,000-row
+// table, next to a reference measured in the same run (bench/backup
+// measures backups):
 //   - `qail migrate shadow` (new database, schema, parallel COPY, verification)
 //     vs `pg_dump -Fc | pg_restore` of the same database into a new one;
 //     target: shadow faster.
@@ -23,8 +20,6 @@
 #include <vector>
 
 #include <qail/pg/connection.hpp>
-#include <qail/plan/plan.hpp>
-#include <qail/safety/backup.hpp>
 
 namespace {
 
@@ -68,63 +63,6 @@ int main(int argc, char** argv) {
                           "generate_series(1, {}) g",
                           rows));
     conn.exec("VACUUM ANALYZE big");
-
-    // ---------------------------------------------------- backup vs CTAS
-    plan::Step drop;
-    drop.kind = plan::StepKind::drop_column;
-    drop.destructive = true;
-    drop.target.name = {"public", "big"};
-    drop.target.member = "email";
-    drop.at_risk.kind = plan::DataAtRisk::Kind::column_values;
-    drop.at_risk.table = {"public", "big"};
-    drop.at_risk.column = "email";
-    safety::ensure_snapshot_table(conn);
-    std::vector<double> backup_times;
-    std::vector<double> ctas_times;
-    std::vector<double> ctas_rows_times;
-    for (int round = 0; round < 3; ++round) {
-        {
-            pg::Transaction tx(conn);
-            auto start = Clock::now();
-            conn.exec("CREATE TABLE bench_ctas AS SELECT id, email FROM big");
-            ctas_times.push_back(seconds_since(start));
-            tx.rollback();
-        }
-        {
-            // the same snapshot rows, made by CREATE TABLE AS (no sequence, no index)
-            pg::Transaction tx(conn);
-            auto start = Clock::now();
-            conn.exec("CREATE TABLE bench_ctas_rows AS SELECT 'bench'::varchar(255) AS "
-                      "migration_version, 'big'::varchar(255) AS table_name, "
-                      "'email'::varchar(255) AS column_name, ('{\"id\": ' || to_jsonb(id)::text "
-                      "|| '}') AS row_id, coalesce(to_jsonb(email), 'null'::jsonb) AS value_json, "
-                      "'DROP_COLUMN'::varchar(50) AS snapshot_type, now() AS created_at, "
-                      "'text' AS column_type FROM big");
-            ctas_rows_times.push_back(seconds_since(start));
-            tx.rollback();
-        }
-        {
-            pg::Transaction tx(conn);
-            auto start = Clock::now();
-            long long n = safety::snapshot_step_to_db(conn, "bench", drop);
-            backup_times.push_back(seconds_since(start));
-            if (n != rows) {
-                std::fprintf(stderr, "backup stored %lld rows, expected %lld\n", n, rows);
-                return 1;
-            }
-            tx.rollback();
-        }
-    }
-    double backup = median(backup_times);
-    double ctas = median(ctas_times);
-    double ctas_rows = median(ctas_rows_times);
-    std::printf("backup of a dropped column (%lld rows)  : %.3f s (median of 3)\n", rows, backup);
-    std::printf("CTAS of the key and values (id, email)   : %.3f s (median of 3)\n", ctas);
-    std::printf("CTAS of the same snapshot rows           : %.3f s (median of 3)\n", ctas_rows);
-    std::printf("ratio backup / CTAS (id, email)          : %.2f (target <= 1.5) %s\n",
-                backup / ctas, backup / ctas <= 1.5 ? "OK" : "MISSED");
-    std::printf("ratio backup / CTAS (same rows)          : %.2f (target <= 1.5) %s\n",
-                backup / ctas_rows, backup / ctas_rows <= 1.5 ? "OK" : "MISSED");
 
     // --------------------------------------------- shadow vs dump|restore
     std::filesystem::path dir = std::filesystem::temp_directory_path() / "qail_bench_safety";

@@ -18,6 +18,7 @@
 #include <qail/lang/schema_io.hpp>
 #include <qail/pg/connection.hpp>
 #include <qail/safety/apply_guard.hpp>
+#include <qail/safety/backup_store.hpp>
 #include <qail/safety/guard.hpp>
 #include <qail/safety/restore.hpp>
 
@@ -90,12 +91,16 @@ safety::GuardOptions guard_options_of(const Runtime& rt, const std::optional<std
 }
 
 // --restore-data: after the schema went back, the newest backup comes back too.
-void restore_after_down(Runtime& rt, pg::Connection& conn, const exec::StateSummary& summary) {
+void restore_after_down(Runtime& rt, pg::Connection& conn, const exec::StateSummary& summary,
+                        const safety::Guard& guard) {
+    safety::adopt_old_backups(conn, false);
+    // the backups this down made itself are not the ones to put back
     std::optional<safety::SnapshotSource> source =
-        safety::newest_snapshot(conn, std::filesystem::current_path());
+        safety::newest_snapshot(conn, std::filesystem::current_path(), guard.backup_ids());
     if (!source) {
         throw RefusedError("--restore-data: no backup to restore (neither _qail_data_snapshots "
-                           "nor _qail_snapshots/ holds one)");
+                           "nor _qail_snapshots/ holds one that was not restored already; see "
+                           "qail rollback --list)");
     }
     if (summary.version.empty()) {
         *rt.err << "note: the schema needed no change; restoring the data of " << source->version
@@ -140,7 +145,7 @@ void run_migrate_state(Runtime& rt, const StateOptions& options) {
     exec::StateSummary summary = exec::migrate_state(conn, request, output_of(rt));
     guard->print_summary(*rt.err);
     if (options.restore_data) {
-        restore_after_down(rt, conn, summary);
+        restore_after_down(rt, conn, summary, *guard);
     }
 }
 

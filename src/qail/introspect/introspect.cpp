@@ -20,6 +20,12 @@ namespace qail::introspect {
 
 namespace {
 
+// The change capture a backup keeps on a table while it is copied
+// (_qail_capture_<n>, trigger and function) is QAIL's, not the schema's.
+bool is_backup_capture(const std::string& name) {
+    return name.rfind("_qail_capture_", 0) == 0;
+}
+
 using Oid = long long;
 
 std::string with_namespace_filter(const char* query) {
@@ -1081,7 +1087,8 @@ private:
         each_row(result, [&](const Row& r) {
             Oid oid = r.num(0);
             std::string schema = r.str(1);
-            if (!schema_wanted(schema) || extension_member("pg_proc", oid)) {
+            if (!schema_wanted(schema) || extension_member("pg_proc", oid) ||
+                is_backup_capture(r.str(2))) {
                 return;
             }
             model::Function f;
@@ -1174,7 +1181,7 @@ private:
     void read_triggers(const pg::Result& result) {
         each_row(result, [&](const Row& r) {
             const Relation* table = managed_relation(r.num(1));
-            if (table == nullptr) {
+            if (table == nullptr || is_backup_capture(r.str(2))) {
                 return;
             }
             model::Trigger t;

@@ -8,14 +8,19 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
 
 #include <qail/base/error.hpp>
 #include <qail/base/strings.hpp>
+#include <qail/exec/failpoint.hpp>
 #include <qail/exec/phasing.hpp>
+#include <qail/safety/backup_store.hpp>
+#include <qail/safety/capture.hpp>
 #include <qail/safety/catalog.hpp>
 #include <qail/safety/impact.hpp>
 #include <qail/sql/quote.hpp>
@@ -71,7 +76,10 @@ private:
 
 class PrivateFile {
 public:
+    /// Replaces a file of that name (a retried step writes its file again);
+    /// never follows a link planted there.
     explicit PrivateFile(const fs::path& path) : m_path(path) {
+        ::unlink(path.c_str());
         m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (m_fd < 0) {
             throw InputError(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
@@ -147,21 +155,31 @@ void require_key(const LiveTable& table, const std::string& column) {
     }
 }
 
-std::string select_list(const std::vector<std::string>& columns) {
+std::string select_list(const std::vector<std::string>& columns, const std::string& alias = "") {
     std::string out;
     for (const std::string& c : columns) {
-        out += (out.empty() ? "" : ", ") + sql::quote_ident(c);
+        out += (out.empty() ? "" : ", ") + (alias.empty() ? "" : alias + ".") + sql::quote_ident(c);
     }
     return out;
 }
 
 nlohmann::json to_json(const SnapshotEntry& e) {
-    return {{"type", e.type},           {"table", e.table},
-            {"column", e.column},       {"column_type", e.column_type},
-            {"key", e.key},             {"key_types", e.key_types},
-            {"columns", e.columns},     {"column_types", e.column_types},
-            {"file", e.file},           {"sha256", e.sha256},
-            {"rows", e.rows}};
+    return {{"type", e.type},
+            {"table", e.table},
+            {"column", e.column},
+            {"column_type", e.column_type},
+            {"key", e.key},
+            {"key_types", e.key_types},
+            {"columns", e.columns},
+            {"column_types", e.column_types},
+            {"file", e.file},
+            {"sha256", e.sha256},
+            {"rows", e.rows},
+            {"changes_file", e.changes_file},
+            {"changes_sha256", e.changes_sha256},
+            {"changes_rows", e.changes_rows},
+            {"entry_id", e.entry_id},
+            {"status", e.complete ? "complete" : "capturing"}};
 }
 
 SnapshotEntry entry_from_json(const nlohmann::json& j) {
@@ -177,7 +195,230 @@ SnapshotEntry entry_from_json(const nlohmann::json& j) {
     e.file = j.at("file").get<std::string>();
     e.sha256 = j.at("sha256").get<std::string>();
     e.rows = j.at("rows").get<long long>();
+    // manifests written before backups had an identity lack these
+    e.changes_file = j.value("changes_file", "");
+    e.changes_sha256 = j.value("changes_sha256", "");
+    e.changes_rows = j.value("changes_rows", 0LL);
+    e.entry_id = j.value("entry_id", 0LL);
+    e.complete = j.value("status", "complete") == "complete";
     return e;
+}
+
+std::string file_sha256(const fs::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        throw RefusedError(fmt::format("backup file {} is missing", path.string()));
+    }
+    Sha256 hash;
+    std::string buffer(1 << 16, '\0');
+    while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
+           file.gcount() > 0) {
+        hash.update(std::string_view(buffer.data(), static_cast<size_t>(file.gcount())));
+    }
+    return hash.hex();
+}
+
+void verify_file(const fs::path& folder, const std::string& name, const std::string& expected) {
+    std::string actual = file_sha256(folder / name);
+    if (actual != expected) {
+        throw RefusedError(fmt::format(
+            "backup file {} changed since it was written (SHA-256 {} in the manifest, {} now)",
+            (folder / name).string(), expected, actual));
+    }
+}
+
+// The key as it is named once the migration is done: in a phased key type
+// change the backup runs after the key moved to exec::retype_temp_column(),
+// which the same transaction then renames to the dropped column's name; the
+// rows must be found by that name when the backup is restored.
+std::vector<std::string> names_after_contract(const std::vector<std::string>& key,
+                                              const std::string& dropped_column) {
+    std::string temp = exec::retype_temp_column(dropped_column);
+    std::vector<std::string> out;
+    for (const std::string& k : key) {
+        out.push_back(k == temp ? dropped_column : k);
+    }
+    return out;
+}
+
+bool is_table_entry(const SnapshotEntry& e) {
+    return e.type == "DROP_TABLE";
+}
+
+// What the entry holds of `table` (names, types, the CSV's columns), from the catalog.
+void describe_entry(SnapshotEntry& e, const LiveTable& table, const std::string& column) {
+    e.key = table.primary_key;
+    e.key_types.clear();
+    for (const std::string& k : e.key) {
+        e.key_types.push_back(require_column(table, k).type);
+    }
+    e.columns.clear();
+    e.column_types.clear();
+    if (is_table_entry(e)) {
+        for (const LiveColumn& c : table.columns) {
+            if (!c.generated) {
+                e.columns.push_back(c.name);
+                e.column_types.push_back(c.type);
+            }
+        }
+        return;
+    }
+    require_key(table, column);
+    const LiveColumn& c = require_column(table, column);
+    e.column = c.name;
+    e.column_type = c.type;
+    e.columns = e.key;
+    e.column_types = e.key_types;
+    e.columns.push_back(c.name);
+    e.column_types.push_back(c.type);
+}
+
+std::string file_name(const SnapshotEntry& e, const char* suffix) {
+    return fmt::format("{:04}_{}{}{}.csv", e.entry_id, safe_file_part(e.table),
+                       e.column.empty() ? "" : "." + safe_file_part(e.column), suffix);
+}
+
+// The rows a backup keeps of the table aliased qail_t: every row of a
+// dropped table, the non-NULL values of a column.
+std::string kept_rows(const SnapshotEntry& e) {
+    return is_table_entry(e) ? std::string()
+                             : " WHERE qail_t." + sql::quote_ident(e.column) + " IS NOT NULL";
+}
+
+std::string value_json(const SnapshotEntry& e, const std::string& alias) {
+    return is_table_entry(e) ? fmt::format("to_jsonb({}.*)", alias)
+                             : fmt::format("to_jsonb({}.{})", alias, sql::quote_ident(e.column));
+}
+
+std::string row_id_sql(const PreparedEntry& p, const std::string& alias) {
+    if (p.entry.key.empty()) {
+        return fmt::format("jsonb_build_object('ctid', {}.ctid::text)::text", alias);
+    }
+    return key_json_sql(p.entry.key, alias, p.json_key);
+}
+
+// The changed keys as rows of the table's type (qail_k), each with the live
+// row (qail_t) when it still exists.
+std::string changed_rows_from(const PreparedEntry& p) {
+    std::string table = qualified_sql(p.table);
+    std::string match;
+    for (const std::string& k : p.entry.key) {
+        match += fmt::format("{}qail_t.{} = qail_k.{}", match.empty() ? "" : " AND ",
+                             sql::quote_ident(k), sql::quote_ident(k));
+    }
+    return fmt::format("FROM (SELECT DISTINCT row_id FROM public.{} WHERE entry_id = {} AND row_id "
+                       "IS NOT NULL) qail_c CROSS JOIN LATERAL jsonb_populate_record(NULL::{}, "
+                       "qail_c.row_id::jsonb) qail_k LEFT JOIN {} qail_t ON {}",
+                       k_backup_changes_table, p.entry.entry_id, table, table, match);
+}
+
+// The live row is gone, or no longer holds a value the backup would keep.
+std::string absent_sql(const PreparedEntry& p) {
+    std::string absent = "qail_t." + sql::quote_ident(p.entry.key.front()) + " IS NULL";
+    if (!is_table_entry(p.entry)) {
+        absent += " OR qail_t." + sql::quote_ident(p.entry.column) + " IS NULL";
+    }
+    return absent;
+}
+
+std::vector<pg::Param> snapshot_params(const BackupTarget& target, const SnapshotEntry& e) {
+    return {target.version,
+            e.table,
+            e.column.empty() ? pg::Param() : pg::Param(e.column),
+            e.type,
+            e.column_type.empty() ? pg::Param() : pg::Param(e.column_type),
+            std::to_string(target.id),
+            std::to_string(e.entry_id)};
+}
+
+constexpr const char* k_snapshot_insert =
+    "INSERT INTO public._qail_data_snapshots (migration_version, table_name, column_name, row_id, "
+    "value_json, snapshot_type, column_type, backup_id, entry_id) ";
+
+long long copy_all_to_db(pg::Connection& conn, const BackupTarget& target, const PreparedEntry& p) {
+    return conn
+        .exec_params(fmt::format("{}SELECT $1, $2, $3, {}, {}, $4, $5, $6::bigint, $7::bigint FROM "
+                                 "{} AS qail_t{}",
+                                 k_snapshot_insert, row_id_sql(p, "qail_t"),
+                                 value_json(p.entry, "qail_t"), qualified_sql(p.table),
+                                 kept_rows(p.entry)),
+                     snapshot_params(target, p.entry))
+        .affected_rows();
+}
+
+long long copy_changes_to_db(pg::Connection& conn, const BackupTarget& target,
+                             const PreparedEntry& p) {
+    std::string absent = absent_sql(p);
+    return conn
+        .exec_params(fmt::format("{}SELECT $1, $2, $3, {}, CASE WHEN {} THEN 'null'::jsonb ELSE {} "
+                                 "END, CASE WHEN {} THEN '{}' ELSE $4 END, $5, $6::bigint, "
+                                 "$7::bigint {}",
+                                 k_snapshot_insert, key_json_sql(p.entry.key, "qail_k", p.json_key),
+                                 absent, value_json(p.entry, "qail_t"), absent, k_deleted_marker,
+                                 changed_rows_from(p)),
+                     snapshot_params(target, p.entry))
+        .affected_rows();
+}
+
+struct CopiedFile {
+    std::string sha256;
+    long long rows = 0;
+};
+
+CopiedFile copy_to_file(pg::Connection& conn, const fs::path& path, const std::string& query) {
+    PrivateFile file(path);
+    Sha256 hash;
+    CsvRecordCounter counter;
+    conn.copy_out(fmt::format("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)", query),
+                  [&](std::string_view chunk) {
+                      file.write(chunk);
+                      hash.update(chunk);
+                      counter.update(chunk);
+                  });
+    file.close();
+    return CopiedFile{hash.hex(), counter.records() - 1}; // the header
+}
+
+void copy_all_to_file(pg::Connection& conn, const BackupTarget& target, PreparedEntry& p) {
+    p.entry.file = file_name(p.entry, "");
+    CopiedFile copied =
+        copy_to_file(conn, target.folder / p.entry.file,
+                     fmt::format("SELECT {} FROM {} AS qail_t{}", select_list(p.entry.columns, "qail_t"),
+                                 qualified_sql(p.table), kept_rows(p.entry)));
+    p.entry.sha256 = copied.sha256;
+    p.entry.rows = copied.rows;
+}
+
+long long copy_changes_to_file(pg::Connection& conn, const BackupTarget& target,
+                               PreparedEntry& p) {
+    std::vector<std::string> values =
+        is_table_entry(p.entry) ? p.entry.columns : std::vector<std::string>{p.entry.column};
+    std::string query = fmt::format("SELECT {}, {}, NOT ({}) AS qail_present {}",
+                                    select_list(p.entry.key, "qail_k"),
+                                    select_list(values, "qail_t"), absent_sql(p),
+                                    changed_rows_from(p));
+    p.entry.changes_file = file_name(p.entry, ".changes");
+    CopiedFile copied = copy_to_file(conn, target.folder / p.entry.changes_file, query);
+    p.entry.changes_sha256 = copied.sha256;
+    p.entry.changes_rows = copied.rows;
+    return copied.rows;
+}
+
+bool truncated_since(pg::Connection& conn, const PreparedEntry& p) {
+    std::vector<pg::Param> params{std::to_string(p.entry.entry_id)};
+    return conn
+        .exec_params(fmt::format("SELECT EXISTS (SELECT 1 FROM public.{} WHERE entry_id = "
+                                 "$1::bigint AND row_id IS NULL)",
+                                 k_backup_changes_table),
+                     params)
+        .get_bool(0, 0);
+}
+
+long long snapshot_sequence_value(pg::Connection& conn) {
+    return conn
+        .exec("SELECT last_value FROM pg_sequences WHERE schemaname = 'public' AND sequencename = "
+              "pg_get_serial_sequence('public._qail_data_snapshots', 'id')::regclass::text")
+        .get_int(0, 0);
 }
 
 } // namespace
@@ -229,7 +470,7 @@ std::optional<std::string> snapshot_type(const plan::Step& step) {
 long long FileSnapshot::rows() const {
     long long n = 0;
     for (const SnapshotEntry& e : entries) {
-        n += e.rows;
+        n += e.rows + e.changes_rows;
     }
     return n;
 }
@@ -238,96 +479,48 @@ std::string snapshot_folder_name(const std::string& version) {
     return safe_file_part(replace_all(version, "/", "__"));
 }
 
-FileSnapshot write_file_snapshot(pg::Connection& conn, const fs::path& base,
-                                 const std::string& version,
-                                 const std::vector<const plan::Step*>& steps) {
-    FileSnapshot out;
+fs::path create_backup_folder(const fs::path& base, const std::string& version, long long backup_id) {
     fs::path root = base / k_snapshot_dir;
-    out.folder = root / snapshot_folder_name(version);
+    fs::path folder = root / fmt::format("{}.{}", snapshot_folder_name(version), backup_id);
     std::error_code ec;
     fs::create_directories(root, ec);
     ::chmod(root.c_str(), 0700);
-    if (::mkdir(out.folder.c_str(), 0700) != 0) {
-        throw RefusedError(fmt::format("cannot create the backup folder {}: {}",
-                                       out.folder.string(),
-                                       errno == EEXIST ? "it already exists" : std::strerror(errno)));
+    if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw RefusedError(fmt::format("cannot create the backup folder {}: {}", folder.string(),
+                                       std::strerror(errno)));
     }
-    ::chmod(out.folder.c_str(), 0700);
-
-    // one snapshot of the data for every file
-    conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    try {
-        int n = 0;
-        for (const plan::Step* step : steps) {
-            std::optional<std::string> type = snapshot_type(*step);
-            if (!type) {
-                continue;
-            }
-            plan::DataAtRisk r = risk_of(*step);
-            LiveTable table = require_table(conn, r.table);
-            SnapshotEntry e;
-            e.type = *type;
-            e.table = table_label(r.table);
-            e.key = table.primary_key;
-            for (const std::string& k : e.key) {
-                e.key_types.push_back(require_column(table, k).type);
-            }
-            if (*type == "DROP_TABLE") {
-                for (const LiveColumn& c : table.columns) {
-                    if (!c.generated) {
-                        e.columns.push_back(c.name);
-                        e.column_types.push_back(c.type);
-                    }
-                }
-                e.file = fmt::format("{:02}_{}.csv", ++n, safe_file_part(e.table));
-            } else {
-                require_key(table, r.column);
-                const LiveColumn& c = require_column(table, r.column);
-                e.column = c.name;
-                e.column_type = c.type;
-                e.columns = e.key;
-                e.column_types = e.key_types;
-                e.columns.push_back(c.name);
-                e.column_types.push_back(c.type);
-                e.file = fmt::format("{:02}_{}.{}.csv", ++n, safe_file_part(e.table),
-                                     safe_file_part(c.name));
-            }
-            PrivateFile file(out.folder / e.file);
-            Sha256 hash;
-            CsvRecordCounter counter;
-            conn.copy_out(fmt::format("COPY (SELECT {} FROM {}) TO STDOUT WITH (FORMAT csv, HEADER)",
-                                      select_list(e.columns), qualified_sql(r.table)),
-                          [&](std::string_view chunk) {
-                              file.write(chunk);
-                              hash.update(chunk);
-                              counter.update(chunk);
-                          });
-            file.close();
-            e.sha256 = hash.hex();
-            e.rows = counter.records() - 1; // the header
-            out.entries.push_back(std::move(e));
-        }
-        conn.exec("COMMIT");
-    } catch (...) {
-        conn.exec("ROLLBACK");
-        throw;
+    if (!fs::is_directory(folder, ec)) {
+        throw RefusedError(
+            fmt::format("cannot create the backup folder {}: it is not a directory", folder.string()));
     }
+    ::chmod(folder.c_str(), 0700);
+    return folder;
+}
 
+void write_manifest(pg::Connection& conn, const BackupTarget& target,
+                    const std::vector<SnapshotEntry>& entries) {
     nlohmann::json manifest;
-    manifest["format"] = "qail-snapshot/1";
-    manifest["version"] = version;
+    manifest["format"] = "qail-snapshot/2";
+    manifest["version"] = target.version;
+    manifest["backup_id"] = target.id;
     manifest["database"] = conn.database();
     manifest["created_at"] = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
     manifest["entries"] = nlohmann::json::array();
-    for (const SnapshotEntry& e : out.entries) {
+    for (const SnapshotEntry& e : entries) {
         manifest["entries"].push_back(to_json(e));
     }
-    PrivateFile file(out.folder / "manifest.json");
-    file.write(manifest.dump(2) + "\n");
-    file.close();
-    return out;
+    // written aside and renamed: a crash leaves the old manifest or the new one
+    fs::path temp = target.folder / "manifest.json.tmp";
+    std::error_code ec;
+    fs::remove(temp, ec);
+    {
+        PrivateFile file(temp);
+        file.write(manifest.dump(2) + "\n");
+        file.close();
+    }
+    fs::rename(temp, target.folder / "manifest.json");
 }
 
 FileSnapshot read_file_snapshot(const fs::path& folder) {
@@ -337,9 +530,10 @@ FileSnapshot read_file_snapshot(const fs::path& folder) {
     if (!in) {
         throw InputError(fmt::format("no backup manifest at {}", (folder / "manifest.json").string()));
     }
-    nlohmann::json manifest;
     try {
-        manifest = nlohmann::json::parse(in);
+        nlohmann::json manifest = nlohmann::json::parse(in);
+        out.version = manifest.at("version").get<std::string>();
+        out.backup_id = manifest.value("backup_id", 0LL);
         for (const nlohmann::json& j : manifest.at("entries")) {
             out.entries.push_back(entry_from_json(j));
         }
@@ -348,36 +542,13 @@ FileSnapshot read_file_snapshot(const fs::path& folder) {
                                      (folder / "manifest.json").string(), e.what()));
     }
     for (const SnapshotEntry& e : out.entries) {
-        std::ifstream file(folder / e.file, std::ios::binary);
-        if (!file) {
-            throw RefusedError(fmt::format("backup file {} is missing", (folder / e.file).string()));
+        if (!e.complete) {
+            continue;
         }
-        Sha256 hash;
-        std::string buffer(1 << 16, '\0');
-        while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
-               file.gcount() > 0) {
-            hash.update(std::string_view(buffer.data(), static_cast<size_t>(file.gcount())));
+        verify_file(folder, e.file, e.sha256);
+        if (!e.changes_file.empty()) {
+            verify_file(folder, e.changes_file, e.changes_sha256);
         }
-        std::string actual = hash.hex();
-        if (actual != e.sha256) {
-            throw RefusedError(fmt::format(
-                "backup file {} changed since it was written (SHA-256 {} in the manifest, {} now)",
-                (folder / e.file).string(), e.sha256, actual));
-        }
-    }
-    return out;
-}
-
-// The key as it is named once the migration is done: in a phased key type
-// change the backup runs after the key moved to exec::retype_temp_column(),
-// which the same transaction then renames to the dropped column's name; the
-// rows must be found by that name when the backup is restored.
-static std::vector<std::string> names_after_contract(const std::vector<std::string>& key,
-                                                     const std::string& dropped_column) {
-    std::string temp = exec::retype_temp_column(dropped_column);
-    std::vector<std::string> out;
-    for (const std::string& k : key) {
-        out.push_back(k == temp ? dropped_column : k);
     }
     return out;
 }
@@ -396,42 +567,111 @@ void ensure_snapshot_table(pg::Connection& conn) {
               ")");
 }
 
-long long snapshot_step_to_db(pg::Connection& conn, const std::string& version,
-                              const plan::Step& step) {
-    std::optional<std::string> type = snapshot_type(step);
-    if (!type) {
-        return 0;
+void check_backup_possible(pg::Connection& conn, const std::vector<const plan::Step*>& steps) {
+    for (const plan::Step* step : steps) {
+        std::optional<std::string> type = snapshot_type(*step);
+        if (!type || *type == "DROP_TABLE") {
+            continue;
+        }
+        plan::DataAtRisk r = risk_of(*step);
+        std::optional<LiveTable> table = describe_table(conn, r.table);
+        if (table && table->column(r.column) != nullptr) {
+            require_key(*table, r.column);
+        }
     }
+}
+
+PreparedEntry prepare_backup_entry(pg::Connection& conn, const BackupTarget& target,
+                                   const plan::Step& step) {
+    PreparedEntry p;
     plan::DataAtRisk r = risk_of(step);
-    LiveTable table = require_table(conn, r.table);
-    ensure_snapshot_table(conn);
-    std::string label = table_label(r.table);
-    std::string row_id = table.primary_key.empty()
-                             ? "jsonb_build_object('ctid', qail_t.ctid::text)::text"
-                             : key_json_sql(table.primary_key, "qail_t",
-                                            names_after_contract(table.primary_key, r.column));
-    if (*type == "DROP_TABLE") {
-        std::vector<pg::Param> params{version, label};
-        return conn
-            .exec_params(fmt::format("INSERT INTO public._qail_data_snapshots (migration_version, "
-                                     "table_name, column_name, row_id, value_json, snapshot_type) "
-                                     "SELECT $1, $2, NULL, {}, to_jsonb(qail_t.*), 'DROP_TABLE' "
-                                     "FROM {} AS qail_t",
-                                     row_id, qualified_sql(r.table)),
-                         params)
-            .affected_rows();
+    p.table = r.table;
+    p.entry.type = snapshot_type(step).value_or("DROP_TABLE");
+    p.entry.table = table_label(r.table);
+    p.entry.column = is_table_entry(p.entry) ? std::string() : r.column;
+    std::optional<LiveTable> live = describe_table(conn, r.table);
+    if (!live || live->primary_key.empty() ||
+        (!is_table_entry(p.entry) && live->column(r.column) == nullptr)) {
+        return p; // copied whole under the drop's lock
     }
-    require_key(table, r.column);
-    const LiveColumn& c = require_column(table, r.column);
-    std::vector<pg::Param> params{version, label, c.name, *type, c.type};
-    return conn
-        .exec_params(fmt::format("INSERT INTO public._qail_data_snapshots (migration_version, "
-                                 "table_name, column_name, row_id, value_json, snapshot_type, "
-                                 "column_type) SELECT $1, $2, $3, {}, coalesce(to_jsonb(qail_t.{}), "
-                                 "'null'::jsonb), $4, $5 FROM {} AS qail_t",
-                                 row_id, sql::quote_ident(c.name), qualified_sql(r.table)),
-                     params)
-        .affected_rows();
+    describe_entry(p.entry, *live, r.column);
+    p.json_key = names_after_contract(p.entry.key, r.column);
+    p.entry.complete = false;
+    p.entry.entry_id = add_entry(conn, target.id, p.entry);
+    try {
+        install_capture(conn, p.entry.entry_id, p.table, p.entry.key);
+        // every write from here on is logged: the copy may miss it
+        if (target.mode == BackupMode::files) {
+            copy_all_to_file(conn, target, p);
+        } else {
+            p.entry.rows = copy_all_to_db(conn, target, p);
+            p.delta_from_id = snapshot_sequence_value(conn);
+            set_entry_delta_start(conn, p.entry.entry_id, p.delta_from_id);
+        }
+        exec::failpoint("backup_copy");
+    } catch (...) {
+        try {
+            abandon_entry(conn, p.entry.entry_id);
+        } catch (...) { // NOLINT(bugprone-empty-catch): the first error is the one to report
+        }
+        throw;
+    }
+    p.captured = true;
+    return p;
+}
+
+long long finish_backup_entry(pg::Connection& conn, const BackupTarget& target,
+                              PreparedEntry& p, const plan::Step& step) {
+    plan::DataAtRisk r = risk_of(step);
+    LiveTable live = require_table(conn, r.table);
+    // the drop takes this lock anyway; taken first, nobody writes the rows we read
+    conn.exec(fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", qualified_sql(r.table)));
+    bool files = target.mode == BackupMode::files;
+    long long under_lock = 0;
+    if (!p.captured || truncated_since(conn, p)) {
+        if (p.captured) {
+            // a TRUNCATE while the copy ran: what was copied is void
+            remove_capture(conn, p.entry.entry_id);
+            std::vector<pg::Param> params{std::to_string(p.entry.entry_id)};
+            conn.exec_params("DELETE FROM public._qail_data_snapshots WHERE entry_id = $1::bigint",
+                             params);
+        }
+        p.table = r.table;
+        describe_entry(p.entry, live, r.column);
+        p.json_key = names_after_contract(p.entry.key, r.column);
+        if (p.entry.entry_id == 0) {
+            p.entry.entry_id = add_entry(conn, target.id, p.entry);
+        }
+        p.entry.changes_file.clear();
+        p.entry.changes_sha256.clear();
+        p.entry.changes_rows = 0;
+        if (files) {
+            copy_all_to_file(conn, target, p);
+        } else {
+            p.entry.rows = copy_all_to_db(conn, target, p);
+        }
+        under_lock = p.entry.rows;
+        p.entry.complete = true;
+        complete_entry(conn, p.entry.entry_id, p.entry.rows, true);
+        return under_lock;
+    }
+    if (files) {
+        under_lock = copy_changes_to_file(conn, target, p);
+        if (under_lock == 0) {
+            std::error_code ec;
+            fs::remove(target.folder / p.entry.changes_file, ec);
+            p.entry.changes_file.clear();
+            p.entry.changes_sha256.clear();
+        }
+    } else {
+        under_lock = copy_changes_to_db(conn, target, p);
+    }
+    remove_capture(conn, p.entry.entry_id);
+    p.entry.complete = true;
+    // database rows superseded by the changes are removed after the commit (compact_entry)
+    complete_entry(conn, p.entry.entry_id, p.entry.rows + p.entry.changes_rows,
+                   files || under_lock == 0);
+    return under_lock;
 }
 
 } // namespace qail::safety
