@@ -12,24 +12,14 @@
 //
 //   scripts/build && pg_virtualenv -t build/bench/backup [rows]
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <random>
-#include <thread>
 
 #include "bench_support.hpp"
 
 namespace {
 
 using namespace qail::bench;
-
-struct WriterStats {
-    std::atomic<long long> transactions{0};
-    std::atomic<long long> failed{0};
-    std::atomic<long long> longest_us{0};
-};
 
 void setup(const std::string& conninfo, long long rows) {
     qail::pg::Connection conn = qail::pg::Connection::open(conninfo);
@@ -40,42 +30,6 @@ void setup(const std::string& conninfo, long long rows) {
                           rows));
     conn.exec("VACUUM ANALYZE big");
     conn.exec("CHECKPOINT");
-}
-
-void with_writers(const std::string& conninfo, long long rows, WriterStats& stats,
-                  const std::function<void()>& migrate) {
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> writers;
-    for (int w = 0; w < 4; ++w) {
-        writers.emplace_back([&, w] {
-            qail::pg::Connection conn = qail::pg::Connection::open(conninfo);
-            conn.exec("SET statement_timeout = '120s'");
-            std::mt19937_64 random(static_cast<unsigned long long>(w) * 7919ULL + 17ULL);
-            std::uniform_int_distribution<long long> pick(1, rows);
-            while (!stop) {
-                std::vector<qail::pg::Param> params{std::to_string(pick(random))};
-                auto start = Clock::now();
-                try {
-                    conn.exec_params("UPDATE big SET b = b + 1 WHERE id = $1::bigint", params);
-                    ++stats.transactions;
-                } catch (const std::exception&) {
-                    ++stats.failed;
-                }
-                auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
-                              .count();
-                long long seen = stats.longest_us.load();
-                while (us > seen && !stats.longest_us.compare_exchange_weak(seen, us)) {
-                }
-            }
-        });
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    migrate();
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    stop = true;
-    for (std::thread& t : writers) {
-        t.join();
-    }
 }
 
 constexpr const char* k_v1 = R"(table big {

@@ -1,5 +1,5 @@
 #pragma once
-// Shared by bench/backfill and bench/online: a fresh database on the server
+// Shared by bench/backfill, bench/online and bench/backup: a fresh database on the server
 // that libpq's environment names (PGHOST, PGPORT, PGUSER, ... as pg_virtualenv
 // sets them), a temporary project folder, and build/qail run as a process.
 
@@ -9,11 +9,15 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <qail/pg/connection.hpp>
@@ -83,6 +87,50 @@ inline int run_qail(const std::vector<std::string>& args, const std::filesystem:
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct WriterStats {
+    std::atomic<long long> transactions{0};
+    std::atomic<long long> failed{0};
+    std::atomic<long long> longest_us{0};
+};
+
+/// Runs `migrate` while 4 writers run `UPDATE big SET b = b + 1` on random
+/// rows (ids 1..rows) of `conninfo`, each statement timed; fills `stats`.
+inline void with_writers(const std::string& conninfo, long long rows, WriterStats& stats,
+                         const std::function<void()>& migrate) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w) {
+        writers.emplace_back([&, w] {
+            pg::Connection conn = pg::Connection::open(conninfo);
+            conn.exec("SET statement_timeout = '120s'");
+            std::mt19937_64 random(static_cast<unsigned long long>(w) * 7919ULL + 17ULL);
+            std::uniform_int_distribution<long long> pick(1, rows);
+            while (!stop) {
+                std::vector<pg::Param> params{std::to_string(pick(random))};
+                auto start = Clock::now();
+                try {
+                    conn.exec_params("UPDATE big SET b = b + 1 WHERE id = $1::bigint", params);
+                    ++stats.transactions;
+                } catch (const std::exception&) {
+                    ++stats.failed;
+                }
+                auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
+                              .count();
+                long long seen = stats.longest_us.load();
+                while (us > seen && !stats.longest_us.compare_exchange_weak(seen, us)) {
+                }
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    migrate();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    stop = true;
+    for (std::thread& t : writers) {
+        t.join();
+    }
 }
 
 inline std::string read_text(const std::filesystem::path& file) {

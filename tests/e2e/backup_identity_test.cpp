@@ -190,5 +190,48 @@ TEST(BackupIdentity, BackupRowsEqualTheImpactAnalysis) {
     EXPECT_EQ(db.scalar("SELECT count(*) FROM _qail_data_snapshots"), "40");
 }
 
+// Names that are hostile to labels, file names and SQL: a schema with a dot,
+// a table that reads as SQL, a key with a space and capitals, a column with
+// a quote and a dot.
+TEST(BackupIdentity, HostileNamesAreBackedUpAndRestored) {
+    require_server();
+    const char* k_from = R"(schema "eu.billing"
+table "eu.billing"."x""; drop table y" {
+  "Key Id" integer primary_key
+  "we""ird.col" text
+  other text
+}
+)";
+    const char* k_to = R"(schema "eu.billing"
+table "eu.billing"."x""; drop table y" {
+  "Key Id" integer primary_key
+  other text
+}
+drop confirm "eu.billing"."x""; drop table y"."we""ird.col"
+)";
+    const std::string table = R"("eu.billing"."x""; drop table y")";
+    const std::string query = "SELECT string_agg(\"Key Id\" || '=' || \"we\"\"ird.col\", ',' "
+                              "ORDER BY \"Key Id\") FROM " + table;
+    for (const std::string mode : {"db", "files"}) {
+        SCOPED_TRACE(mode);
+        TempDatabase db;
+        Project p(db);
+        p.write("from.qail", k_from);
+        p.write("to.qail", k_to);
+        RunResult init = p.qail({"migrate", "up", "_:from.qail"});
+        ASSERT_EQ(init.exit_code, 0) << init.err;
+        db.exec("INSERT INTO " + table +
+                " SELECT g, 'v''\"' || g, 'o' FROM generate_series(1, 30) g");
+        std::string before = db.scalar(query);
+        RunResult up = p.qail({"migrate", "up", "from.qail:to.qail", "--backup=" + mode});
+        ASSERT_EQ(up.exit_code, 0) << up.err;
+        EXPECT_NE(up.err.find("Backed up 30 rows"), std::string::npos) << up.err;
+        RunResult down = p.qail({"migrate", "down", "to.qail:from.qail", "--restore-data"});
+        ASSERT_EQ(down.exit_code, 0) << down.err;
+        EXPECT_EQ(db.scalar(query), before);
+        EXPECT_EQ(db.scalar("SELECT to_regclass('y') IS NULL"), "t");
+    }
+}
+
 } // namespace
 } // namespace qail::testing::migrate

@@ -40,16 +40,7 @@ drop confirm events
 )";
 
 // The schema back: the column and the table return empty.
-constexpr const char* k_back = R"(table items {
-  id integer primary_key
-  label text not_null
-  price numeric
-}
-table events {
-  id integer primary_key
-  body text
-}
-)";
+constexpr const char* k_back = k_old;
 
 void seed(const TempDatabase& db, const Project& p, int rows) {
     p.write("old.qail", k_old);

@@ -284,23 +284,28 @@ void set_entry_delta_start(pg::Connection& conn, long long entry_id, long long d
                      params);
 }
 
-void complete_entry(pg::Connection& conn, long long entry_id, long long rows, bool compacted) {
-    std::vector<pg::Param> params{std::to_string(entry_id), std::to_string(rows),
-                                  compacted ? "true" : "false"};
-    conn.exec_params(fmt::format("UPDATE public.{} SET status = 'complete', rows = $2::bigint, "
-                                 "compacted = $3::boolean, completed_at = now() WHERE id = "
-                                 "$1::bigint",
-                                 k_backup_entries_table),
-                     params);
-}
+namespace {
 
-void set_entry_rows(pg::Connection& conn, long long entry_id, long long rows, bool compacted) {
+// `extra` sets more columns of the entry in the same UPDATE.
+void update_entry_rows(pg::Connection& conn, long long entry_id, long long rows, bool compacted,
+                       const char* extra) {
     std::vector<pg::Param> params{std::to_string(entry_id), std::to_string(rows),
                                   compacted ? "true" : "false"};
     conn.exec_params(fmt::format("UPDATE public.{} SET rows = $2::bigint, compacted = "
-                                 "$3::boolean WHERE id = $1::bigint",
-                                 k_backup_entries_table),
+                                 "$3::boolean{} WHERE id = $1::bigint",
+                                 k_backup_entries_table, extra),
                      params);
+}
+
+} // namespace
+
+void complete_entry(pg::Connection& conn, long long entry_id, long long rows, bool compacted) {
+    update_entry_rows(conn, entry_id, rows, compacted,
+                      ", status = 'complete', completed_at = now()");
+}
+
+void set_entry_rows(pg::Connection& conn, long long entry_id, long long rows, bool compacted) {
+    update_entry_rows(conn, entry_id, rows, compacted, "");
 }
 
 void compact_entry(pg::Connection& conn, const BackupEntryRecord& entry) {

@@ -67,6 +67,19 @@ void install_capture(pg::Connection& conn, long long entry_id, const model::Qual
                           truncate_name, on, function_sql(entry_id)));
     conn.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER {}, ENABLE ALWAYS TRIGGER {}", on,
                           name, truncate_name));
+    // row triggers reach a partitioned table's partitions; TRUNCATE of one
+    // partition fires only that partition's own statement triggers
+    std::vector<pg::Param> params{on};
+    pg::Result partitions = conn.exec_params(
+        "SELECT relid::regclass::text FROM pg_partition_tree($1::regclass) WHERE level > 0",
+        params);
+    for (int i = 0; i < partitions.rows(); ++i) {
+        std::string partition = partitions.get_string(i, 0);
+        conn.exec(fmt::format("CREATE TRIGGER {} AFTER TRUNCATE ON {} FOR EACH STATEMENT EXECUTE "
+                              "FUNCTION {}()",
+                              truncate_name, partition, function_sql(entry_id)));
+        conn.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER {}", partition, truncate_name));
+    }
     tx.commit();
 }
 

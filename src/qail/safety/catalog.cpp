@@ -96,16 +96,55 @@ std::string key_json_sql(const std::vector<std::string>& key, const std::string&
     return "(" + out + " || '}')";
 }
 
+namespace {
+
+// A part of a label, in double quotes when it holds a dot or a quote (so
+// that the label reads back as the same two parts).
+std::string label_part(const std::string& part) {
+    if (part.find_first_of(".\"") == std::string::npos) {
+        return part;
+    }
+    std::string out = "\"";
+    for (char c : part) {
+        out += c == '"' ? "\"\"" : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+} // namespace
+
 std::string table_label(const model::QualifiedName& table) {
-    return table.schema == model::k_default_schema ? table.name : table.schema + "." + table.name;
+    return table.schema == model::k_default_schema
+               ? label_part(table.name)
+               : label_part(table.schema) + "." + label_part(table.name);
 }
 
 model::QualifiedName parse_table_label(const std::string& label) {
-    size_t dot = label.find('.');
-    if (dot == std::string::npos) {
-        return model::QualifiedName{model::k_default_schema, label};
+    std::vector<std::string> parts(1);
+    bool quoted = false;
+    for (size_t i = 0; i < label.size(); ++i) {
+        char c = label[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < label.size() && label[i + 1] == '"') {
+                parts.back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                parts.back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == '.' && parts.size() == 1) {
+            parts.emplace_back();
+        } else {
+            parts.back() += c;
+        }
     }
-    return model::QualifiedName{label.substr(0, dot), label.substr(dot + 1)};
+    if (parts.size() == 1) {
+        return model::QualifiedName{model::k_default_schema, parts[0]};
+    }
+    return model::QualifiedName{parts[0], parts[1]};
 }
 
 std::string with_commas(long long value) {

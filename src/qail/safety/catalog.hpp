@@ -40,7 +40,9 @@ std::string qualified_sql(const model::QualifiedName& table);
 std::string key_json_sql(const std::vector<std::string>& key, const std::string& alias,
                          const std::vector<std::string>& json_names = {});
 
-/// "users" for public tables, "billing.invoices" otherwise (what snapshots store).
+/// "users" for public tables, "billing.invoices" otherwise (what snapshots
+/// store); a part that holds a dot or a quote is written in double quotes,
+/// so that parse_table_label() gives the same two parts back.
 std::string table_label(const model::QualifiedName& table);
 model::QualifiedName parse_table_label(const std::string& label);
 
