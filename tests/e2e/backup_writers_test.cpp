@@ -206,6 +206,70 @@ TEST(BackupWriters, EveryAcknowledgedWriteOfBusyWritersComesBack) {
     }
 }
 
+// Writes that land after the backup's copy, while the drop waits for its
+// lock (a reader holds the table), reach the backup through the capture: on
+// a partitioned table, updates, inserts, deletes and a TRUNCATE of one
+// partition.
+TEST(BackupWriters, WritesWhileTheDropWaitsAreCapturedOnEveryPartition) {
+    require_server();
+    const char* k_from = R"(table m {
+  id integer not_null
+  k integer not_null
+  note text
+  primary_key (id, k)
+  partition_by range (k)
+}
+partition m_low of m for values from (0) to (10)
+partition m_high of m for values from (10) to (20)
+)";
+    const char* k_to = R"(table m {
+  id integer not_null
+  k integer not_null
+  primary_key (id, k)
+  partition_by range (k)
+}
+partition m_low of m for values from (0) to (10)
+partition m_high of m for values from (10) to (20)
+drop confirm m.note
+)";
+    const std::string notes = "SELECT coalesce(string_agg(id || '/' || k || '=' || coalesce(note, "
+                              "'NULL'), ',' ORDER BY id, k), '') FROM m";
+    for (const std::string mode : {"db", "files"}) {
+        SCOPED_TRACE(mode);
+        TempDatabase db;
+        Project p(db);
+        p.write("from.qail", k_from);
+        p.write("to.qail", k_to);
+        ASSERT_EQ(p.qail({"migrate", "up", "_:from.qail"}).exit_code, 0);
+        db.exec("INSERT INTO m SELECT g, g % 20, 'n' || g FROM generate_series(1, 200) g");
+        // the parent alone: the drop waits, a partition can still be truncated
+        pg::Connection reader = db.connect();
+        reader.exec("BEGIN");
+        reader.exec("LOCK TABLE ONLY m IN ACCESS SHARE MODE");
+        Background up({"migrate", "up", "from.qail:to.qail", "--backup=" + mode, "--lock-timeout",
+                       "0.2", db.conninfo()},
+                      p.options());
+        // the copy is done once the capture's trigger is on the partitions and the drop waits
+        ASSERT_TRUE(eventually([&] {
+            return db.scalar("SELECT count(*) FROM pg_trigger WHERE tgname LIKE "
+                             "'\\_qail\\_capture%' AND tgrelid = 'm_high'::regclass") == "2";
+        }));
+        // (each waits at most while the drop's lock request is queued, 0.2 s at a time)
+        db.exec("SET lock_timeout = '30s'; UPDATE m SET note = 'updated' WHERE id = 15");
+        db.exec("SET lock_timeout = '30s'; INSERT INTO m VALUES (1000, 12, 'inserted')");
+        db.exec("SET lock_timeout = '30s'; DELETE FROM m WHERE id = 16");
+        db.exec("SET lock_timeout = '30s'; TRUNCATE m_low");
+        std::string acknowledged = db.scalar(notes);
+        reader.exec("COMMIT");
+        RunResult r = up.wait();
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        RunResult down = p.qail({"migrate", "down", "to.qail:from.qail", "--restore-data"});
+        ASSERT_EQ(down.exit_code, 0) << down.err;
+        EXPECT_EQ(db.scalar(notes), acknowledged);
+        EXPECT_EQ(db.scalar("SELECT note FROM m WHERE id = 15"), "updated");
+    }
+}
+
 // The backup's bulk is written before the drop's transaction: in it, only
 // rows that changed while the bulk was copied (none here).
 TEST(BackupWriters, TheBulkIsCopiedOutsideTheDropsTransaction) {
