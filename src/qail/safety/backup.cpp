@@ -76,11 +76,15 @@ private:
 
 class PrivateFile {
 public:
-    /// Replaces a file of that name (a retried step writes its file again);
-    /// never follows a link planted there.
-    explicit PrivateFile(const fs::path& path) : m_path(path) {
-        ::unlink(path.c_str());
-        m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /// Replaces a file of that name (a retried step writes its file again),
+    /// or with `append` writes on at its end; never follows a link planted there.
+    explicit PrivateFile(const fs::path& path, bool append = false) : m_path(path) {
+        if (append) {
+            m_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+        } else {
+            ::unlink(path.c_str());
+            m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        }
         if (m_fd < 0) {
             throw InputError(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
         }
@@ -306,10 +310,30 @@ std::string changed_rows_from(const PreparedEntry& p) {
         match += fmt::format("{}qail_t.{} = qail_k.{}", match.empty() ? "" : " AND ",
                              sql::quote_ident(k), sql::quote_ident(k));
     }
-    return fmt::format("FROM (SELECT DISTINCT row_id FROM public.{} WHERE entry_id = {} AND row_id "
-                       "IS NOT NULL) qail_c CROSS JOIN LATERAL jsonb_populate_record(NULL::{}, "
+    return fmt::format("FROM (SELECT DISTINCT row_id FROM qail_changed WHERE row_id IS NOT NULL) "
+                       "qail_c CROSS JOIN LATERAL jsonb_populate_record(NULL::{}, "
                        "qail_c.row_id::jsonb) qail_k LEFT JOIN {} qail_t ON {}",
-                       k_backup_changes_table, p.entry.entry_id, table, table, match);
+                       table, table, match);
+}
+
+struct ChangedKeys {
+    long long count = 0;    ///< distinct keys
+    bool truncated = false; ///< a TRUNCATE: everything changed
+};
+
+// Moves the keys logged for the entry so far out of the log into the
+// temporary table qail_changed, inside the caller's transaction. A key that
+// a transaction still under way logged stays in the log for the next round.
+ChangedKeys take_changed_keys(pg::Connection& conn, const PreparedEntry& p) {
+    conn.exec("DROP TABLE IF EXISTS pg_temp.qail_changed");
+    conn.exec(fmt::format("CREATE TEMP TABLE qail_changed ON COMMIT DROP AS SELECT id, row_id FROM "
+                          "public.{} WHERE entry_id = {}",
+                          k_backup_changes_table, p.entry.entry_id));
+    conn.exec(fmt::format("DELETE FROM public.{} c USING qail_changed q WHERE c.id = q.id",
+                          k_backup_changes_table));
+    pg::Result r = conn.exec("SELECT count(DISTINCT row_id), coalesce(bool_or(row_id IS NULL), "
+                             "false) FROM qail_changed");
+    return ChangedKeys{r.get_int(0, 0), r.get_bool(0, 1)};
 }
 
 // The live row is gone, or no longer holds a value the backup would keep.
@@ -365,18 +389,21 @@ struct CopiedFile {
     long long rows = 0;
 };
 
-CopiedFile copy_to_file(pg::Connection& conn, const fs::path& path, const std::string& query) {
-    PrivateFile file(path);
+// `append`: onto the end of an existing file of ours, without a header.
+CopiedFile copy_to_file(pg::Connection& conn, const fs::path& path, const std::string& query,
+                        bool append = false) {
+    PrivateFile file(path, append);
     Sha256 hash;
     CsvRecordCounter counter;
-    conn.copy_out(fmt::format("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)", query),
+    conn.copy_out(fmt::format("COPY ({}) TO STDOUT WITH (FORMAT csv{})", query,
+                              append ? "" : ", HEADER"),
                   [&](std::string_view chunk) {
                       file.write(chunk);
                       hash.update(chunk);
                       counter.update(chunk);
                   });
     file.close();
-    return CopiedFile{hash.hex(), counter.records() - 1}; // the header
+    return CopiedFile{hash.hex(), counter.records() - (append ? 0 : 1)}; // the header
 }
 
 void copy_all_to_file(pg::Connection& conn, const BackupTarget& target, PreparedEntry& p) {
@@ -397,21 +424,12 @@ long long copy_changes_to_file(pg::Connection& conn, const BackupTarget& target,
                                     select_list(p.entry.key, "qail_k"),
                                     select_list(values, "qail_t"), absent_sql(p),
                                     changed_rows_from(p));
+    // each round appends; a key's last row in the file is its value
+    bool append = !p.entry.changes_file.empty();
     p.entry.changes_file = file_name(p.entry, ".changes");
-    CopiedFile copied = copy_to_file(conn, target.folder / p.entry.changes_file, query);
-    p.entry.changes_sha256 = copied.sha256;
-    p.entry.changes_rows = copied.rows;
+    CopiedFile copied = copy_to_file(conn, target.folder / p.entry.changes_file, query, append);
+    p.entry.changes_rows += copied.rows;
     return copied.rows;
-}
-
-bool truncated_since(pg::Connection& conn, const PreparedEntry& p) {
-    std::vector<pg::Param> params{std::to_string(p.entry.entry_id)};
-    return conn
-        .exec_params(fmt::format("SELECT EXISTS (SELECT 1 FROM public.{} WHERE entry_id = "
-                                 "$1::bigint AND row_id IS NULL)",
-                                 k_backup_changes_table),
-                     params)
-        .get_bool(0, 0);
 }
 
 long long snapshot_sequence_value(pg::Connection& conn) {
@@ -581,6 +599,50 @@ void check_backup_possible(pg::Connection& conn, const std::vector<const plan::S
     }
 }
 
+namespace {
+
+// Rounds of catching up with the writers before the drop's lock: each reads
+// again the rows written during the one before, so that the last, under the
+// lock, has only the writes of a short moment left.
+constexpr int k_catch_up_rounds = 8;
+constexpr long long k_few_enough_keys = 100;
+
+// The whole of what the entry keeps, afresh (the first copy, or again after a TRUNCATE).
+void copy_base(pg::Connection& conn, const BackupTarget& target, PreparedEntry& p) {
+    p.entry.changes_file.clear();
+    p.entry.changes_sha256.clear();
+    p.entry.changes_rows = 0;
+    if (target.mode == BackupMode::files) {
+        copy_all_to_file(conn, target, p);
+        return;
+    }
+    std::vector<pg::Param> params{std::to_string(p.entry.entry_id)};
+    conn.exec_params("DELETE FROM public._qail_data_snapshots WHERE entry_id = $1::bigint", params);
+    p.entry.rows = copy_all_to_db(conn, target, p);
+    p.delta_from_id = snapshot_sequence_value(conn);
+    set_entry_delta_start(conn, p.entry.entry_id, p.delta_from_id);
+}
+
+// One round, inside the caller's transaction: the rows written since the
+// last round (or everything, after a TRUNCATE). Returns the rows read.
+long long catch_up(pg::Connection& conn, const BackupTarget& target, PreparedEntry& p,
+                   ChangedKeys& changed) {
+    changed = take_changed_keys(conn, p);
+    if (changed.truncated) {
+        copy_base(conn, target, p);
+        return p.entry.rows;
+    }
+    if (changed.count == 0) {
+        return 0;
+    }
+    long long rows = target.mode == BackupMode::files ? copy_changes_to_file(conn, target, p)
+                                                      : copy_changes_to_db(conn, target, p);
+    p.reread += rows;
+    return rows;
+}
+
+} // namespace
+
 PreparedEntry prepare_backup_entry(pg::Connection& conn, const BackupTarget& target,
                                    const plan::Step& step) {
     PreparedEntry p;
@@ -601,14 +663,17 @@ PreparedEntry prepare_backup_entry(pg::Connection& conn, const BackupTarget& tar
     try {
         install_capture(conn, p.entry.entry_id, p.table, p.entry.key);
         // every write from here on is logged: the copy may miss it
-        if (target.mode == BackupMode::files) {
-            copy_all_to_file(conn, target, p);
-        } else {
-            p.entry.rows = copy_all_to_db(conn, target, p);
-            p.delta_from_id = snapshot_sequence_value(conn);
-            set_entry_delta_start(conn, p.entry.entry_id, p.delta_from_id);
-        }
+        copy_base(conn, target, p);
         exec::failpoint("backup_copy");
+        for (int round = 0; round < k_catch_up_rounds; ++round) {
+            pg::Transaction tx(conn);
+            ChangedKeys changed;
+            catch_up(conn, target, p, changed);
+            tx.commit();
+            if (!changed.truncated && changed.count <= k_few_enough_keys) {
+                break;
+            }
+        }
     } catch (...) {
         try {
             abandon_entry(conn, p.entry.entry_id);
@@ -627,50 +692,28 @@ long long finish_backup_entry(pg::Connection& conn, const BackupTarget& target,
     // the drop takes this lock anyway; taken first, nobody writes the rows we read
     conn.exec(fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", qualified_sql(r.table)));
     bool files = target.mode == BackupMode::files;
-    long long under_lock = 0;
-    if (!p.captured || truncated_since(conn, p)) {
-        if (p.captured) {
-            // a TRUNCATE while the copy ran: what was copied is void
-            remove_capture(conn, p.entry.entry_id);
-            std::vector<pg::Param> params{std::to_string(p.entry.entry_id)};
-            conn.exec_params("DELETE FROM public._qail_data_snapshots WHERE entry_id = $1::bigint",
-                             params);
-        }
+    if (!p.captured) {
         p.table = r.table;
         describe_entry(p.entry, live, r.column);
         p.json_key = names_after_contract(p.entry.key, r.column);
         if (p.entry.entry_id == 0) {
             p.entry.entry_id = add_entry(conn, target.id, p.entry);
         }
-        p.entry.changes_file.clear();
-        p.entry.changes_sha256.clear();
-        p.entry.changes_rows = 0;
-        if (files) {
-            copy_all_to_file(conn, target, p);
-        } else {
-            p.entry.rows = copy_all_to_db(conn, target, p);
-        }
-        under_lock = p.entry.rows;
+        copy_base(conn, target, p);
         p.entry.complete = true;
         complete_entry(conn, p.entry.entry_id, p.entry.rows, true);
-        return under_lock;
+        return p.entry.rows;
     }
-    if (files) {
-        under_lock = copy_changes_to_file(conn, target, p);
-        if (under_lock == 0) {
-            std::error_code ec;
-            fs::remove(target.folder / p.entry.changes_file, ec);
-            p.entry.changes_file.clear();
-            p.entry.changes_sha256.clear();
-        }
-    } else {
-        under_lock = copy_changes_to_db(conn, target, p);
-    }
+    ChangedKeys changed;
+    long long under_lock = catch_up(conn, target, p, changed);
     remove_capture(conn, p.entry.entry_id);
+    if (files && !p.entry.changes_file.empty()) {
+        p.entry.changes_sha256 = file_sha256(target.folder / p.entry.changes_file);
+    }
     p.entry.complete = true;
     // database rows superseded by the changes are removed after the commit (compact_entry)
-    complete_entry(conn, p.entry.entry_id, p.entry.rows + p.entry.changes_rows,
-                   files || under_lock == 0);
+    bool superseded = !files && p.entry.rows > 0 && snapshot_sequence_value(conn) > p.delta_from_id;
+    complete_entry(conn, p.entry.entry_id, p.entry.rows + p.entry.changes_rows, !superseded);
     return under_lock;
 }
 

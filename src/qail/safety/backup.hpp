@@ -113,6 +113,8 @@ struct PreparedEntry {
     bool captured = false;
     /// Database backups: snapshot rows with a larger id were written later.
     long long delta_from_id = 0;
+    /// Rows written while the bulk was copied and read again since.
+    long long reread = 0;
 };
 
 /// Before the drop's transaction, outside any lock of the drop: records the

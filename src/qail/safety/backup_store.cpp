@@ -173,8 +173,8 @@ void ensure_backup_tables(pg::Connection& conn) {
                           "    completed_at TIMESTAMPTZ\n"
                           ")",
                           k_backup_entries_table, k_backups_table));
-    conn.exec(fmt::format("CREATE TABLE IF NOT EXISTS public.{} (entry_id BIGINT NOT NULL, row_id "
-                          "TEXT)",
+    conn.exec(fmt::format("CREATE TABLE IF NOT EXISTS public.{} (id BIGSERIAL PRIMARY KEY, "
+                          "entry_id BIGINT NOT NULL, row_id TEXT)",
                           k_backup_changes_table));
     ensure_snapshot_table(conn);
     conn.exec("ALTER TABLE public._qail_data_snapshots ADD COLUMN IF NOT EXISTS backup_id BIGINT, "
@@ -218,6 +218,16 @@ std::optional<BackupRecord> find_backup(pg::Connection& conn, long long id) {
         return std::nullopt;
     }
     return std::move(found.front());
+}
+
+std::optional<BackupEntryRecord> find_entry(pg::Connection& conn, long long entry_id) {
+    pg::Result r = conn.exec_params(fmt::format("SELECT {} FROM public.{} WHERE id = $1::bigint",
+                                                k_entry_columns, k_backup_entries_table),
+                                    ids(entry_id));
+    if (r.rows() == 0) {
+        return std::nullopt;
+    }
+    return entry_of(r, 0);
 }
 
 long long open_backup(pg::Connection& conn, const std::string& version, BackupMode mode) {

@@ -85,6 +85,8 @@ void set_backup_folder(pg::Connection& conn, long long backup_id, const std::str
 void close_backups(pg::Connection& conn, const std::string& version);
 void mark_restored(pg::Connection& conn, long long backup_id);
 
+std::optional<BackupEntryRecord> find_entry(pg::Connection& conn, long long entry_id);
+
 /// A new 'capturing' entry; returns its id.
 long long add_entry(pg::Connection& conn, long long backup_id, const SnapshotEntry& entry);
 void set_entry_delta_start(pg::Connection& conn, long long entry_id, long long delta_from_id);

@@ -184,16 +184,10 @@ void Guard::after_steps(pg::Connection& conn) {
         p.done = true;
         const SnapshotEntry& e = p.prepared->entry;
         if (m_mode == BackupMode::db) {
-            BackupEntryRecord record;
-            record.id = e.entry_id;
-            record.delta_from_id = p.prepared->delta_from_id;
-            record.compacted = p.under_lock == 0 || !p.prepared->captured;
-            compact_entry(conn, record);
-            std::vector<pg::Param> params{std::to_string(e.entry_id)};
-            p.rows = conn.exec_params(fmt::format("SELECT rows FROM public.{} WHERE id = $1::bigint",
-                                                  k_backup_entries_table),
-                                      params)
-                         .get_int(0, 0);
+            if (std::optional<BackupEntryRecord> record = find_entry(conn, e.entry_id)) {
+                compact_entry(conn, *record);
+                p.rows = find_entry(conn, e.entry_id)->rows;
+            }
         } else {
             p.rows = e.rows + e.changes_rows;
         }
@@ -261,11 +255,13 @@ void Guard::print_summary(std::ostream& out) const {
               [](const Made* a, const Made* b) { return a->target.id < b->target.id; });
     for (const Made* m : made) {
         long long rows = 0;
+        long long reread = 0;
         long long under_lock = 0;
         int files = 0;
         for (const Pending& p : m_pending) {
             if (p.version == m->target.version && p.done) {
                 rows += p.rows;
+                reread += p.prepared->reread;
                 under_lock += p.prepared->captured ? p.under_lock : 0;
                 files += (p.prepared->entry.file.empty() ? 0 : 1) +
                          (p.prepared->entry.changes_file.empty() ? 0 : 1);
@@ -282,10 +278,11 @@ void Guard::print_summary(std::ostream& out) const {
                                with_commas(rows), rows == 1 ? "" : "s", m->target.folder.string(),
                                files, files == 1 ? "" : "s", m->target.id);
         }
-        if (under_lock > 0) {
-            out << fmt::format("  {} row{} written while it was copied were read again under the "
-                               "drop's lock\n",
-                               with_commas(under_lock), under_lock == 1 ? "" : "s");
+        if (reread > 0) {
+            out << fmt::format("  {} row{} written while it was copied were read again ({} under "
+                               "the drop's lock)\n",
+                               with_commas(reread), reread == 1 ? "" : "s",
+                               with_commas(under_lock));
         }
         out << fmt::format("  Restore the data after a schema rollback: qail rollback --data {}\n",
                            m->target.version);

@@ -266,11 +266,16 @@ void load_entry(pg::Connection& conn, const fs::path& folder, const SnapshotEntr
     types.insert(types.end(), value_types.begin(), value_types.end());
     types.push_back("boolean");
     std::string changes = temp + "_changes";
-    conn.exec(fmt::format("CREATE TEMP TABLE {} ({}) ON COMMIT DROP", changes,
+    conn.exec(fmt::format("CREATE TEMP TABLE {} ({}, qail_seq bigserial) ON COMMIT DROP", changes,
                           column_defs(names, types)));
     copy_file_in(conn,
-                 fmt::format("COPY {} FROM STDIN WITH (FORMAT csv, HEADER)", changes),
+                 fmt::format("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER)", changes,
+                             column_list(names)),
                  folder / e.changes_file);
+    // rounds of catching up appended: a key's last row is its value
+    conn.exec(fmt::format("DELETE FROM {} qail_a USING {} qail_b WHERE {} AND qail_a.qail_seq < "
+                          "qail_b.qail_seq",
+                          changes, changes, key_match(keys, "qail_a", keys, "qail_b")));
     conn.exec(fmt::format("DELETE FROM {} qail_r USING {} qail_c WHERE {}", temp, changes,
                           key_match(e.key, "qail_r", keys, "qail_c")));
     std::vector<std::string> kept = e.type == "DROP_TABLE" ? values : keys;
