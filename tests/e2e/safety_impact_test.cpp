@@ -213,6 +213,39 @@ TEST(SafetyImpact, NarrowingTypeChangeCountsTheValuesThatFailTheCast) {
               "integer");
 }
 
+// A type change that converts every value can still lose some: rounded,
+// trimmed or cut values do not convert back to what they were. Those are at
+// risk too, so the run asks (or refuses without a terminal or a flag).
+TEST(SafetyImpact, ALossyTypeChangeIsAtRiskThoughEveryValueConverts) {
+    require_server();
+    TempDatabase db;
+    Project p(db);
+    p.write("a.qail", "table m {\n  id integer primary_key\n  amount numeric(10,3)\n  code text\n}\n");
+    p.write("b.qail", "table m {\n  id integer primary_key\n  amount numeric(10,1)\n  code text\n}\n");
+    p.write("c.qail", "table m {\n  id integer primary_key\n  amount numeric(10,3)\n  code integer\n}\n");
+    ASSERT_EQ(p.qail({"migrate", "up", "_:a.qail"}).exit_code, 0);
+    db.exec("INSERT INTO m VALUES (1, 1.123, '10'), (2, 2.5, ' 7 '), (3, NULL, NULL), "
+            "(4, 4.25, '0042')");
+    std::string before = normalized_dump(db.name());
+    std::string rows = db.scalar("SELECT string_agg(m::text, ';' ORDER BY id) FROM m");
+
+    RunResult rounded = p.qail({"migrate", "up", "a.qail:b.qail"});
+    EXPECT_EQ(rounded.exit_code, 4) << rounded.err;
+    EXPECT_NE(rounded.err.find("ALTER TYPE m.amount (numeric(10,3) → numeric(10,1)) → 0 values "
+                               "would fail the cast, 2 would change"),
+              std::string::npos)
+        << rounded.err;
+    EXPECT_NE(rounded.err.find("Total: 2 records at risk"), std::string::npos) << rounded.err;
+    RunResult trimmed = p.qail({"migrate", "up", "a.qail:c.qail"});
+    EXPECT_EQ(trimmed.exit_code, 4) << trimmed.err;
+    EXPECT_NE(trimmed.err.find("ALTER TYPE m.code (text → integer) → 0 values would fail the "
+                               "cast, 2 would change"),
+              std::string::npos)
+        << trimmed.err;
+    EXPECT_EQ(normalized_dump(db.name()), before);
+    EXPECT_EQ(db.scalar("SELECT string_agg(m::text, ';' ORDER BY id) FROM m"), rows);
+}
+
 TEST(SafetyImpact, EstimatesBeyondTheThresholdAreMarked) {
     require_server();
     TempDatabase db;

@@ -9,6 +9,7 @@
 #include <qail/base/error.hpp>
 #include <qail/safety/catalog.hpp>
 #include <qail/sql/quote.hpp>
+#include <qail/sql/text.hpp>
 
 namespace qail::safety {
 
@@ -95,6 +96,8 @@ std::optional<long long> estimate(pg::Connection& conn, const plan::DataAtRisk& 
     return std::nullopt;
 }
 
+// 0: the value converts and converts back; 1: it converts to something
+// else (lost); 2: it does not convert (the step would fail).
 std::string failing_cast_function(const LiveTable& table, const plan::DataAtRisk& r,
                                   bool catch_errors) {
     // The table's columns become local variables of the same names, so the
@@ -105,13 +108,22 @@ std::string failing_cast_function(const LiveTable& table, const plan::DataAtRisk
                                sql::quote_ident(c.name));
     }
     std::string expr = r.using_expr.empty() ? sql::quote_ident(r.column) : r.using_expr;
-    std::string body = fmt::format("DECLARE\n{}  qail_result {};\nBEGIN\n  qail_result := ({});\n"
-                                   "  RETURN false;\n{}END",
-                                   declare, r.to_type, expr,
-                                   catch_errors ? "EXCEPTION WHEN others THEN\n  RETURN true;\n" : "");
+    // compared as text: every type has one, not every type has equality
+    std::string back = fmt::format("IF (qail_result::{})::text IS DISTINCT FROM {}::text THEN "
+                                   "RETURN 1; END IF;",
+                                   r.from_type, sql::quote_ident(r.column));
+    std::string body =
+        catch_errors
+            ? fmt::format("DECLARE\n{}  qail_result {};\nBEGIN\n  BEGIN\n    qail_result := ({});\n"
+                          "  EXCEPTION WHEN others THEN\n    RETURN 2;\n  END;\n  BEGIN\n    {}\n"
+                          "  EXCEPTION WHEN others THEN\n    RETURN 1;\n  END;\n  RETURN 0;\nEND",
+                          declare, r.to_type, expr, back)
+            : fmt::format("DECLARE\n{}  qail_result {};\nBEGIN\n  qail_result := ({});\n  {}\n"
+                          "  RETURN 0;\nEND",
+                          declare, r.to_type, expr, back);
     return fmt::format("CREATE OR REPLACE FUNCTION pg_temp.qail_cast_fails(qail_row {}) RETURNS "
-                       "boolean LANGUAGE plpgsql AS $qail_body${}$qail_body$",
-                       qualified_sql(table.name), body);
+                       "integer LANGUAGE plpgsql AS {}",
+                       qualified_sql(table.name), sql::dollar_quote(body));
 }
 
 } // namespace
@@ -139,24 +151,31 @@ plan::DataAtRisk risk_of(const plan::Step& step) {
 
 bool ImpactReport::at_risk() const {
     return std::any_of(lines.begin(), lines.end(),
-                       [](const ImpactLine& l) { return l.count > 0 || l.unavailable; });
+                       [](const ImpactLine& l) {
+                           return l.count > 0 || l.changed > 0 || l.unavailable;
+                       });
 }
 
-long long count_failing_cast(pg::Connection& conn, const plan::DataAtRisk& r) {
+CastCount count_failing_cast(pg::Connection& conn, const plan::DataAtRisk& r) {
     std::optional<LiveTable> table = describe_table(conn, r.table);
     if (!table || !table->column(r.column)) {
         throw RefusedError(fmt::format("column {} does not exist", column_target(r)));
     }
     std::string count = fmt::format(
-        "SELECT count(*) FROM {} AS qail_t WHERE qail_t.{} IS NOT NULL AND "
-        "pg_temp.qail_cast_fails(qail_t)",
+        "SELECT count(*) FILTER (WHERE qail_r = 2), count(*) FILTER (WHERE qail_r = 1) FROM "
+        "(SELECT pg_temp.qail_cast_fails(qail_t) AS qail_r FROM {} AS qail_t WHERE qail_t.{} IS "
+        "NOT NULL) qail_x",
         qualified_sql(r.table), sql::quote_ident(r.column));
+    auto run = [&] {
+        pg::Result result = conn.exec(count);
+        return CastCount{result.get_int(0, 0), result.get_int(0, 1)};
+    };
     // Fast path: one pass without a subtransaction per row; the first value
-    // that does not convert aborts it, and the exact count follows.
+    // that does not convert (or back) aborts it, and the exact count follows.
     conn.exec(failing_cast_function(*table, r, false));
     try {
         conn.exec("BEGIN");
-        long long n = scalar_count(conn, count);
+        CastCount n = run();
         conn.exec("COMMIT");
         conn.exec("DROP FUNCTION IF EXISTS pg_temp.qail_cast_fails");
         return n;
@@ -164,7 +183,7 @@ long long count_failing_cast(pg::Connection& conn, const plan::DataAtRisk& r) {
         conn.exec("ROLLBACK");
     }
     conn.exec(failing_cast_function(*table, r, true));
-    long long n = scalar_count(conn, count);
+    CastCount n = run();
     conn.exec("DROP FUNCTION IF EXISTS pg_temp.qail_cast_fails");
     return n;
 }
@@ -190,7 +209,9 @@ ImpactReport analyze_impact(pg::Connection& conn, const std::vector<const plan::
                     line.estimate = true;
                 }
             } else if (r.kind == Kind::failing_cast) {
-                line.count = count_failing_cast(conn, r);
+                CastCount cast = count_failing_cast(conn, r);
+                line.count = cast.failing;
+                line.changed = cast.changed;
             } else if (!r.count_sql.empty()) {
                 line.count = scalar_count(conn, r.count_sql);
             }
@@ -198,7 +219,7 @@ ImpactReport analyze_impact(pg::Connection& conn, const std::vector<const plan::
             std::string message = e.what();
             line.unavailable = message.substr(0, message.find('\n'));
         }
-        report.total += line.count;
+        report.total += line.count + line.changed;
         report.any_estimate = report.any_estimate || line.estimate;
         report.lines.push_back(std::move(line));
     }
@@ -225,8 +246,14 @@ void print_impact(std::ostream& out, const ImpactReport& report) {
         if (l.unavailable) {
             out << fmt::format("  {} {} → not counted: {}\n", op, target, *l.unavailable);
         } else {
-            out << fmt::format("  {} {} → {}{} {}{}\n", op, target, l.estimate ? "~" : "",
-                               with_commas(l.count), l.unit, l.estimate ? " (estimate)" : "");
+            std::string changed =
+                l.changed > 0 ? fmt::format(", {} would change (they do not convert back to what "
+                                            "they were)",
+                                            with_commas(l.changed))
+                              : std::string();
+            out << fmt::format("  {} {} → {}{} {}{}{}\n", op, target, l.estimate ? "~" : "",
+                               with_commas(l.count), l.unit, changed,
+                               l.estimate ? " (estimate)" : "");
         }
     }
     out << k_rule << "\n";

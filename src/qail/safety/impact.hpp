@@ -23,6 +23,9 @@ struct ImpactLine {
     std::string target;    ///< "users.email", "sessions", "users.age (text → integer)"
     std::string unit;      ///< "values at risk", "rows affected", ...
     long long count = 0;
+    /// A narrowing type change: values that convert but do not convert back
+    /// to what they were (rounded, trimmed, cut): lost too.
+    long long changed = 0;
     bool estimate = false;
     /// Why there is no count (the table does not exist yet, ...); count is 0 then.
     std::optional<std::string> unavailable;
@@ -46,9 +49,15 @@ plan::DataAtRisk risk_of(const plan::Step& step);
 ImpactReport analyze_impact(pg::Connection& conn, const std::vector<const plan::Step*>& steps,
                             long long estimate_above = k_default_estimate_above);
 
+struct CastCount {
+    long long failing = 0; ///< values the conversion rejects (the step would fail)
+    long long changed = 0; ///< values it converts that do not convert back to themselves
+};
+
 /// Counts the values of `column` that `ALTER COLUMN ... TYPE to_type [USING expr]`
-/// could not convert (assignment-cast semantics, as ALTER TABLE applies them).
-long long count_failing_cast(pg::Connection& conn, const plan::DataAtRisk& risk);
+/// could not convert (assignment-cast semantics, as ALTER TABLE applies them),
+/// and those it would change: cast back to the old type, not the value they were.
+CastCount count_failing_cast(pg::Connection& conn, const plan::DataAtRisk& risk);
 
 /// The seed's "🚨 Migration Impact Analysis" block.
 void print_impact(std::ostream& out, const ImpactReport& report);
