@@ -10,6 +10,8 @@
 #include <thread>
 #include <tuple>
 
+#include <qail/base/strings.hpp>
+
 #include "e2e/migrate_support.hpp"
 
 namespace qail::testing::migrate {
@@ -280,6 +282,10 @@ TEST(ShadowLocks, AKilledShadowFreesTheLockAndARerunStartsOver) {
         return maintenance("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db.name() +
                            "_shadow' AND query LIKE 'COPY%'") != "0";
     })) << shadow.wait().err;
+    // a second one at the same time is refused at once
+    RunResult second = p.qail({"migrate", "shadow", "v1.qail:v2.qail"});
+    EXPECT_EQ(second.exit_code, 4) << second.err;
+    EXPECT_NE(second.err.find("another migration is running"), std::string::npos) << second.err;
     shadow.kill9();
     EXPECT_EQ(shadow.wait().exit_code, 128 + SIGKILL);
     ASSERT_TRUE(eventually([&] { return db.scalar(k_lock_holder) == "0"; }, 30));
@@ -347,6 +353,79 @@ TEST(ShadowSessions, NoOtherSessionMeansNoQuestion) {
     RunResult promote = p.qail({"migrate", "promote"});
     ASSERT_EQ(promote.exit_code, 0) << promote.err;
     EXPECT_EQ(promote.err.find("session"), std::string::npos) << promote.err;
+}
+
+/// A database of exactly 63 bytes whose name needs quoting: a shadow or old
+/// name made by appending to it would be cut by the server, and must never
+/// come out as the primary's own name.
+class LongNamedDatabase {
+public:
+    LongNamedDatabase() {
+        m_name = "qail_t_" + std::to_string(getpid()) + " \"q\"; drop table y ";
+        m_name += std::string(63 - m_name.size(), 'x');
+        pg::Connection maint = pg::Connection::open("dbname=postgres");
+        maint.exec("CREATE DATABASE " + quoted(m_name));
+    }
+    LongNamedDatabase(const LongNamedDatabase&) = delete;
+    LongNamedDatabase& operator=(const LongNamedDatabase&) = delete;
+    ~LongNamedDatabase() {
+        try {
+            pg::Connection maint = pg::Connection::open("dbname=postgres");
+            pg::Result all = maint.exec("SELECT datname FROM pg_database WHERE datname LIKE "
+                                        "'qail\\_t\\_" + std::to_string(getpid()) + " %'");
+            for (int i = 0; i < all.rows(); ++i) {
+                maint.exec("DROP DATABASE IF EXISTS " + quoted(all.get_string(i, 0)) +
+                           " WITH (FORCE)");
+            }
+        } catch (const std::exception&) { // NOLINT(bugprone-empty-catch): best-effort cleanup
+        }
+    }
+    const std::string& name() const { return m_name; }
+    std::string conninfo() const { return "dbname='" + m_name + "'"; }
+    std::string scalar(const std::string& sql) const {
+        pg::Connection c = pg::Connection::open(conninfo());
+        return c.exec(sql).get_string(0, 0);
+    }
+    static std::string quoted(const std::string& name) {
+        return "\"" + replace_all(name, "\"", "\"\"") + "\"";
+    }
+    /// Databases of the server whose name starts like this one's.
+    static std::string relatives() {
+        return maintenance("SELECT coalesce(string_agg(datname, ' | ' ORDER BY datname), '') FROM "
+                           "pg_database WHERE datname LIKE 'qail\\_t\\_" +
+                           std::to_string(getpid()) + " %'");
+    }
+
+private:
+    std::string m_name;
+};
+
+TEST(ShadowNames, ASixtyThreeByteQuotedNameKeepsItsDataThroughShadowAbortAndPromote) {
+    require_server();
+    LongNamedDatabase db;
+    TempDatabase unused;
+    Project p(unused);
+    p.write("v1.qail", k_v1);
+    p.write("v2.qail", k_v2);
+    ASSERT_EQ(p.qail_plain({"migrate", "up", "_:v1.qail", db.conninfo()}).exit_code, 0);
+    pg::Connection(pg::Connection::open(db.conninfo()))
+        .exec("INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, 50) g");
+
+    RunResult shadow = p.qail_plain({"migrate", "shadow", "v1.qail:v2.qail", db.conninfo()});
+    ASSERT_EQ(shadow.exit_code, 0) << shadow.err;
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM users"), "50");
+    RunResult abort = p.qail_plain({"migrate", "abort", db.conninfo()});
+    ASSERT_EQ(abort.exit_code, 0) << abort.err;
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM users WHERE username = 'user7'"), "1");
+    EXPECT_EQ(LongNamedDatabase::relatives(), db.name());
+
+    ASSERT_EQ(p.qail_plain({"migrate", "shadow", "v1.qail:v2.qail", db.conninfo()}).exit_code, 0);
+    RunResult promote = p.qail_plain({"migrate", "promote", db.conninfo()});
+    ASSERT_EQ(promote.exit_code, 0) << promote.err;
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM users WHERE name = 'user7'"), "1");
+    std::string all = LongNamedDatabase::relatives();
+    EXPECT_NE(all.find("_old_"), std::string::npos) << all;
+    EXPECT_EQ(all.find("_shadow"), std::string::npos) << all;
 }
 
 } // namespace

@@ -417,7 +417,7 @@ ShadowSummary create_shadow(const std::string& conninfo, const ShadowRequest& re
     pg::Connection primary = open_primary_for(conninfo, "migrate shadow");
     std::string db = primary.database();
     ShadowSummary summary;
-    summary.shadow_name = db + "_shadow";
+    summary.shadow_name = shadow_name_of(db);
     const std::string& shadow_name = summary.shadow_name;
     auto display = [&](const std::string& name) {
         return request.display_url ? request.display_url(db, name) : name;

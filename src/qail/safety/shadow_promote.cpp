@@ -14,7 +14,6 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
 #include <ostream>
 #include <thread>
 
@@ -39,19 +38,6 @@ using Clock = std::chrono::steady_clock;
 
 std::string ident(const std::string& name) {
     return sql::quote_ident(name);
-}
-
-std::string today() {
-    std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char buffer[16];
-    std::strftime(buffer, sizeof buffer, "%Y%m%d", &utc);
-    return buffer;
-}
-
-std::string shadow_of(const std::string& db) {
-    return db + "_shadow";
 }
 
 std::string first_line_of(const std::string& text) {
@@ -274,11 +260,11 @@ bool closed_by_promote(const std::optional<ShadowJournal>& j, const std::string&
 
 std::optional<ShadowJournal> journal_of_shadow(pg::Connection& maint, const std::string& db,
                                                const exec::RunSettings& settings) {
-    DatabaseInfo shadow = database_info(maint, shadow_of(db));
+    DatabaseInfo shadow = database_info(maint, shadow_name_of(db));
     if (!shadow.exists || !shadow.allows_connections) {
         return std::nullopt;
     }
-    pg::Connection c = open_database(maint, shadow_of(db), settings);
+    pg::Connection c = open_database(maint, shadow_name_of(db), settings);
     return read_journal(c);
 }
 
@@ -310,7 +296,7 @@ Recovered recover(pg::Connection& maint, const std::string& db, bool undo,
                 db, ident(db)));
         }
         allow_connections(maint, db, true);
-        pg::Connection shadow = open_database(maint, shadow_of(db), settings);
+        pg::Connection shadow = open_database(maint, shadow_name_of(db), settings);
         set_journal_step(shadow, promote_step::ready);
         err << fmt::format("  note: an interrupted promote had closed {} to new connections "
                            "(step: {}); it accepts them again\n",
@@ -325,15 +311,15 @@ Recovered recover(pg::Connection& maint, const std::string& db, bool undo,
             maint.exec(fmt::format("ALTER DATABASE {} RENAME TO {}", ident(j->old_name), ident(db)));
             allow_connections(maint, db, true);
         } else {
-            maint.exec(fmt::format("ALTER DATABASE {} RENAME TO {}", ident(shadow_of(db)),
+            maint.exec(fmt::format("ALTER DATABASE {} RENAME TO {}", ident(shadow_name_of(db)),
                                    ident(db)));
             allow_connections(maint, j->old_name, true);
         }
         tx.commit();
         err << fmt::format("  note: no database was named {}; {} has the name again\n", db,
-                           undo ? j->old_name : shadow_of(db));
+                           undo ? j->old_name : shadow_name_of(db));
         if (undo) {
-            pg::Connection shadow = open_database(maint, shadow_of(db), settings);
+            pg::Connection shadow = open_database(maint, shadow_name_of(db), settings);
             set_journal_step(shadow, promote_step::ready);
             return Recovered::reopened;
         }
@@ -414,10 +400,10 @@ PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest&
         pg::Connection promoted = open_database(maint, db, settings);
         std::optional<ShadowJournal> j = read_journal(promoted);
         summary.old_name = j ? j->old_name : "";
-        print_promoted(err, db, shadow_of(db), summary.old_name);
+        print_promoted(err, db, shadow_name_of(db), summary.old_name);
         return summary;
     }
-    std::string shadow_name = shadow_of(db);
+    std::string shadow_name = shadow_name_of(db);
     std::string shadow_conninfo = maint.conninfo_for_database(shadow_name);
     std::optional<ReopenUnlessSwapped> reopen;
     ShadowJournal journal;
@@ -471,9 +457,9 @@ PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest&
         bool agreed = agree_to_end(err, sessions_of(maint, {db, shadow_name}, ours),
                                    request.sessions, db);
 
-        summary.old_name = db + "_old_" + today();
+        summary.old_name = old_name_of(db, 1);
         for (int n = 2; database_info(maint, summary.old_name).exists; ++n) {
-            summary.old_name = fmt::format("{}_old_{}_{}", db, today(), n);
+            summary.old_name = old_name_of(db, n);
         }
         set_journal_step(shadow, promote_step::closing, summary.old_name);
         journal.old_name = summary.old_name;
@@ -563,7 +549,7 @@ void abort_shadow(const std::string& conninfo, const PromoteRequest& request,
     const std::string& db = opened.db;
     pg::Connection& maint = *opened.maint;
     ShadowLock shadow_lock(maint, db, request.wait_for_lock);
-    std::string shadow_name = shadow_of(db);
+    std::string shadow_name = shadow_name_of(db);
 
     err << "\n🛑 Aborting Shadow Migration\n━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n";
     Recovered recovered = recover(maint, db, true, settings, err);

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <ctime>
 #include <thread>
 
 #include <qail/base/error.hpp>
 #include <qail/exec/lock.hpp>
+#include <qail/model/naming.hpp>
 #include <qail/pg/sqlstate.hpp>
 #include <qail/sql/quote.hpp>
 
@@ -216,6 +218,38 @@ void mark_state_aborted(pg::Connection& primary) {
         primary.exec("UPDATE public._qail_shadow_state SET status = 'aborted' WHERE status IN "
                      "('pending', 'verified', 'failed')");
     }
+}
+
+namespace {
+
+std::string today() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char buffer[16];
+    std::strftime(buffer, sizeof buffer, "%Y%m%d", &utc);
+    return buffer;
+}
+
+std::string distinct_from_primary(const std::string& primary, std::string name) {
+    if (name == primary) {
+        throw RefusedError(fmt::format(
+            "the name of database {} is too long for a shadow or a backup name to differ from "
+            "it once cut to {} bytes; rename the database first",
+            primary, model::k_max_identifier_length));
+    }
+    return name;
+}
+
+} // namespace
+
+std::string shadow_name_of(const std::string& primary) {
+    return distinct_from_primary(primary, model::make_object_name(primary, "", "shadow"));
+}
+
+std::string old_name_of(const std::string& primary, int n) {
+    std::string label = "old_" + today() + (n > 1 ? "_" + std::to_string(n) : "");
+    return distinct_from_primary(primary, model::make_object_name(primary, "", label));
 }
 
 void prepare_shadow_session(pg::Connection& conn, const exec::RunSettings& settings) {

@@ -88,6 +88,13 @@ std::optional<ShadowStateRow> verified_state(pg::Connection& primary);
 /// Marks every pending, verified or failed row aborted (no-op without the table).
 void mark_state_aborted(pg::Connection& primary);
 
+/// <primary>_shadow, shortened to the 63 bytes a name may have (cut as the
+/// server would cut it otherwise). Refused when it comes out as the
+/// primary's own name (a primary named like a long shadow).
+std::string shadow_name_of(const std::string& primary);
+/// <primary>_old_<YYYYMMDD>[_<n>] for the n-th candidate (n >= 1), shortened the same way.
+std::string old_name_of(const std::string& primary, int n);
+
 /// Session settings for every connection a shadow command opens: the
 /// migration settings (lock_timeout, the dead-client check) and TCP
 /// keepalives, so that the server ends a session whose client is gone and its
