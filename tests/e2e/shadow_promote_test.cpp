@@ -168,6 +168,13 @@ TEST_P(PromoteKilled, RerunFinishesOrUndoesWithoutLosingAWrite) {
     RunResult killed = p.qail({"migrate", "promote", "--terminate-sessions", "--grace", "0"},
                               {{"QAIL_FAILPOINT", "after_promote:" + std::to_string(step)}});
     ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
+    if (step < 5) {
+        // the primary is closed: a new shadow says what to run instead
+        RunResult shadow = p.qail({"migrate", "shadow", "v1.qail:v2.qail"});
+        EXPECT_EQ(shadow.exit_code, 4) << shadow.err;
+        EXPECT_NE(shadow.err.find("run `qail migrate promote` to finish"), std::string::npos)
+            << shadow.err;
+    }
 
     std::vector<std::string> args{"migrate", recovery};
     if (recovery == "promote") {
