@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include <qail/base/error.hpp>
-#include <qail/base/sha256.hpp>
 #include <qail/base/strings.hpp>
 #include <qail/diff/diff.hpp>
 #include <qail/exec/checksum.hpp>
@@ -102,10 +101,6 @@ model::Schema schema_to_copy(pg::Connection& primary) {
     std::erase_if(schema.comments, [&](const model::Comment& c) { return ours(c.object.name); });
     std::erase_if(schema.owners, [&](const model::Owner& o) { return ours(o.object.name); });
     return schema;
-}
-
-std::string schema_checksum(const model::Schema& schema) {
-    return sha256_hex(plan::create_sql(schema));
 }
 
 // ------------------------------------------------ the database itself
@@ -507,10 +502,9 @@ ShadowSummary create_shadow(const std::string& conninfo, const ShadowRequest& re
     {
         pg::Transaction catch_up(primary, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         std::string now = primary.exec("SELECT pg_current_snapshot()::text").get_string(0, 0);
-        std::vector<SyncTable*> changed;
-        for (size_t i : changed_since(primary, sync_snapshot, tables)) {
-            changed.push_back(&tables[i]);
-            resynced.insert(tables[i].name);
+        std::vector<SyncTable*> changed = written_since(primary, sync_snapshot, tables);
+        for (const SyncTable* t : changed) {
+            resynced.insert(t->name);
         }
         ResyncRequest resync{&live.schema, &request.from, &request.to, written};
         try {

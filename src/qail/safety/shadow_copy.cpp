@@ -247,4 +247,13 @@ std::vector<size_t> changed_since(pg::Connection& conn, const std::string& snaps
     return out;
 }
 
+std::vector<SyncTable*> written_since(pg::Connection& conn, const std::string& snapshot,
+                                      std::vector<SyncTable>& tables) {
+    std::vector<SyncTable*> out;
+    for (size_t i : changed_since(conn, snapshot, tables)) {
+        out.push_back(&tables[i]);
+    }
+    return out;
+}
+
 } // namespace qail::safety

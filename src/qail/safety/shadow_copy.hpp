@@ -60,4 +60,8 @@ std::vector<size_t> changed_since(pg::Connection& conn, const std::string& snaps
                                   const std::vector<SyncTable>& tables,
                                   const std::vector<std::optional<model::QualifiedName>>& names = {});
 
+/// The tables written since `snapshot` (changed_since), as pointers into `tables`.
+std::vector<SyncTable*> written_since(pg::Connection& conn, const std::string& snapshot,
+                                      std::vector<SyncTable>& tables);
+
 } // namespace qail::safety

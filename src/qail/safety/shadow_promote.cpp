@@ -23,9 +23,7 @@
 #include <qail/exec/lock.hpp>
 #include <qail/introspect/introspect.hpp>
 #include <qail/lang/schema_io.hpp>
-#include <qail/base/sha256.hpp>
 #include <qail/pg/sqlstate.hpp>
-#include <qail/plan/create_sql.hpp>
 #include <qail/safety/catalog.hpp>
 #include <qail/safety/shadow_resync.hpp>
 #include <qail/sql/quote.hpp>
@@ -382,24 +380,61 @@ bool agree_to_end(std::ostream& err, const std::vector<Session>& sessions,
         what, db));
 }
 
+/// What promote and abort start with: the primary's name, a maintenance
+/// connection, the shadow lock, the header, and an interrupted promote repaired.
+class Begun {
+public:
+    Begun(const std::string& conninfo, const PromoteRequest& request, std::ostream& err,
+          const char* header, bool undo)
+        : m_conninfo(conninfo), m_request(request), m_opened(open_primary(conninfo, request.settings)),
+          m_lock(*m_opened.maint, m_opened.db, request.wait_for_lock) {
+        err << header;
+        m_recovered = recover(*m_opened.maint, m_opened.db, undo, request.settings, err);
+    }
+    Begun(const Begun&) = delete;
+    Begun& operator=(const Begun&) = delete;
+
+    const std::string& db() const { return m_opened.db; }
+    pg::Connection& maint() { return *m_opened.maint; }
+    /// True when the names had been swapped already (the promote is complete).
+    bool promoted() const { return m_recovered == Recovered::promoted; }
+    /// The promoted database's old name, from its journal.
+    std::string old_name() {
+        pg::Connection promoted = open_database(maint(), db(), m_request.settings);
+        std::optional<ShadowJournal> j = read_journal(promoted);
+        return j ? j->old_name : std::string();
+    }
+    /// The primary, prepared (connected again when recovery opened it first).
+    pg::Connection primary() {
+        pg::Connection c = m_opened.primary && m_recovered == Recovered::nothing
+                               ? std::move(*m_opened.primary)
+                               : pg::Connection::open(m_conninfo);
+        m_opened.primary.reset();
+        prepare_shadow_session(c, m_request.settings);
+        return c;
+    }
+
+private:
+    std::string m_conninfo;
+    const PromoteRequest& m_request;
+    Opened m_opened;
+    ShadowLock m_lock;
+    Recovered m_recovered = Recovered::nothing;
+};
+
 } // namespace
 
 PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest& request,
                               const exec::Output& output) {
     std::ostream& err = *output.err;
     const exec::RunSettings& settings = request.settings;
-    Opened opened = open_primary(conninfo, settings);
-    const std::string& db = opened.db;
-    pg::Connection& maint = *opened.maint;
-    ShadowLock shadow_lock(maint, db, request.wait_for_lock);
+    Begun begun(conninfo, request, err,
+                "\n🚀 Promoting Shadow to Primary\n━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n", false);
+    const std::string& db = begun.db();
+    pg::Connection& maint = begun.maint();
     PromoteSummary summary;
-
-    err << "\n🚀 Promoting Shadow to Primary\n━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n";
-    Recovered recovered = recover(maint, db, false, settings, err);
-    if (recovered == Recovered::promoted) {
-        pg::Connection promoted = open_database(maint, db, settings);
-        std::optional<ShadowJournal> j = read_journal(promoted);
-        summary.old_name = j ? j->old_name : "";
+    if (begun.promoted()) {
+        summary.old_name = begun.old_name();
         print_promoted(err, db, shadow_name_of(db), summary.old_name);
         return summary;
     }
@@ -408,11 +443,7 @@ PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest&
     std::optional<ReopenUnlessSwapped> reopen;
     ShadowJournal journal;
     {
-        pg::Connection primary = opened.primary && recovered == Recovered::nothing
-                                     ? std::move(*opened.primary)
-                                     : pg::Connection::open(conninfo);
-        opened.primary.reset();
-        prepare_shadow_session(primary, settings);
+        pg::Connection primary = begun.primary();
         exec::MigrationLock primary_lock(primary, request.wait_for_lock);
         std::optional<ShadowStateRow> state = verified_state(primary);
         if (!state) {
@@ -438,7 +469,7 @@ PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest&
         model::Schema from = lang::parse_schema(journal.from_schema, journal.from_label);
         model::Schema to = lang::parse_schema(journal.to_schema, journal.to_label);
         introspect::Result live = introspect::introspect(primary);
-        if (sha256_hex(plan::create_sql(live.schema)) != journal.live_checksum) {
+        if (schema_checksum(live.schema) != journal.live_checksum) {
             throw RefusedError(fmt::format(
                 "the schema of {} changed since its shadow was made, so the shadow is out of "
                 "date; run `qail migrate shadow {}:{}` again",
@@ -496,10 +527,10 @@ PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest&
         // no one else writes to the primary now: its last writes go over
         set_journal_step(shadow, promote_step::resyncing);
         pg::Transaction last_look(primary, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        std::vector<SyncTable*> changed;
-        for (size_t i : changed_since(primary, journal.sync_snapshot, journal.tables)) {
-            changed.push_back(&journal.tables[i]);
-            summary.resynced.push_back(table_label(journal.tables[i].name));
+        std::vector<SyncTable*> changed =
+            written_since(primary, journal.sync_snapshot, journal.tables);
+        for (const SyncTable* t : changed) {
+            summary.resynced.push_back(table_label(t->name));
         }
         if (changed.empty()) {
             err << "  Writes to the primary since the sync: none\n";
@@ -544,27 +575,19 @@ PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest&
 void abort_shadow(const std::string& conninfo, const PromoteRequest& request,
                   const exec::Output& output) {
     std::ostream& err = *output.err;
-    const exec::RunSettings& settings = request.settings;
-    Opened opened = open_primary(conninfo, settings);
-    const std::string& db = opened.db;
-    pg::Connection& maint = *opened.maint;
-    ShadowLock shadow_lock(maint, db, request.wait_for_lock);
+    Begun begun(conninfo, request, err,
+                "\n🛑 Aborting Shadow Migration\n━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n", true);
+    const std::string& db = begun.db();
+    pg::Connection& maint = begun.maint();
     std::string shadow_name = shadow_name_of(db);
-
-    err << "\n🛑 Aborting Shadow Migration\n━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n";
-    Recovered recovered = recover(maint, db, true, settings, err);
-    if (recovered == Recovered::promoted) {
-        pg::Connection promoted = open_database(maint, db, settings);
-        std::optional<ShadowJournal> j = read_journal(promoted);
+    if (begun.promoted()) {
+        std::string old_name = begun.old_name();
         throw RefusedError(fmt::format(
             "refusing to abort: the promote of {} had already swapped the names, so {} is the "
             "promoted database, with every write; the old one is kept as {}; nothing was changed",
-            db, db, j ? j->old_name : "<db>_old_<date>"));
+            db, db, old_name.empty() ? "<db>_old_<date>" : old_name));
     }
-    pg::Connection primary = opened.primary && recovered == Recovered::nothing
-                                 ? std::move(*opened.primary)
-                                 : pg::Connection::open(conninfo);
-    prepare_shadow_session(primary, settings);
+    pg::Connection primary = begun.primary();
     exec::MigrationLock primary_lock(primary, request.wait_for_lock);
     err << fmt::format("  Dropping shadow database: {}\n", shadow_name);
     bool existed = database_info(maint, shadow_name).exists;

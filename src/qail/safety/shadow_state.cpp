@@ -7,9 +7,11 @@
 #include <thread>
 
 #include <qail/base/error.hpp>
+#include <qail/base/sha256.hpp>
 #include <qail/exec/lock.hpp>
 #include <qail/model/naming.hpp>
 #include <qail/pg/sqlstate.hpp>
+#include <qail/plan/create_sql.hpp>
 #include <qail/sql/quote.hpp>
 
 namespace qail::safety {
@@ -242,6 +244,10 @@ std::string distinct_from_primary(const std::string& primary, std::string name) 
 }
 
 } // namespace
+
+std::string schema_checksum(const model::Schema& schema) {
+    return sha256_hex(plan::create_sql(schema));
+}
 
 std::string shadow_name_of(const std::string& primary) {
     return distinct_from_primary(primary, model::make_object_name(primary, "", "shadow"));

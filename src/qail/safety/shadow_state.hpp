@@ -22,6 +22,7 @@
 #include <qail/base/error.hpp>
 #include <qail/exec/runner.hpp>
 #include <qail/model/names.hpp>
+#include <qail/model/schema.hpp>
 #include <qail/pg/connection.hpp>
 #include <qail/safety/shadow_copy.hpp>
 
@@ -87,6 +88,10 @@ void set_state_status(pg::Connection& primary, long long id, const std::string& 
 std::optional<ShadowStateRow> verified_state(pg::Connection& primary);
 /// Marks every pending, verified or failed row aborted (no-op without the table).
 void mark_state_aborted(pg::Connection& primary);
+
+/// A checksum of a live schema (of the SQL that creates it): tells whether
+/// the primary's schema changed since its shadow was made.
+std::string schema_checksum(const model::Schema& schema);
 
 /// <primary>_shadow, shortened to the 63 bytes a name may have (cut as the
 /// server would cut it otherwise). Refused when it comes out as the
