@@ -362,6 +362,23 @@ TEST(ShadowSessions, NoOtherSessionMeansNoQuestion) {
     EXPECT_EQ(promote.err.find("session"), std::string::npos) << promote.err;
 }
 
+TEST(ShadowNames, ADatabaseThatOnlyHasTheShadowsNameIsNeverDropped) {
+    require_server();
+    TempDatabase db;
+    Project p(db);
+    seed(db, p);
+    std::string other = db.name() + "_shadow";
+    maintenance("CREATE DATABASE " + other);
+    in_database(other, "CREATE TABLE precious AS SELECT 42 AS answer; SELECT 1");
+
+    RunResult shadow = p.qail({"migrate", "shadow", "v1.qail:v2.qail"});
+    EXPECT_EQ(shadow.exit_code, 4) << shadow.err;
+    EXPECT_NE(shadow.err.find("not a shadow"), std::string::npos) << shadow.err;
+    RunResult abort = p.qail({"migrate", "abort"});
+    EXPECT_EQ(abort.exit_code, 4) << abort.err;
+    EXPECT_EQ(in_database(other, "SELECT answer FROM precious"), "42");
+}
+
 /// A database of exactly 63 bytes whose name needs quoting: a shadow or old
 /// name made by appending to it would be cut by the server, and must never
 /// come out as the primary's own name.

@@ -429,13 +429,17 @@ ShadowSummary create_shadow(const std::string& conninfo, const ShadowRequest& re
     std::string live_checksum = schema_checksum(live.schema);
     model::Schema copied_schema = schema_to_copy(primary);
 
+    bool replaced = database_info(maint, shadow_name).exists;
+    if (replaced) {
+        refuse_unless_our_shadow(maint, primary, shadow_name);
+    }
+
     err << "\n🔄 Shadow Migration Mode\n" << k_rule << "\n";
     err << fmt::format("  [1/4] Creating shadow database: {}", shadow_name);
     err.flush();
     long long state_id =
         insert_pending_state(primary, shadow_name, display(db), request.from_label, request.to_label);
     FailedUnlessFinished failed(primary, state_id);
-    bool replaced = database_info(maint, shadow_name).exists;
     if (replaced) {
         maint.exec(fmt::format("DROP DATABASE {} WITH (FORCE)", ident(shadow_name)));
     }

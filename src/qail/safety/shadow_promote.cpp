@@ -591,6 +591,9 @@ void abort_shadow(const std::string& conninfo, const PromoteRequest& request,
     exec::MigrationLock primary_lock(primary, request.wait_for_lock);
     err << fmt::format("  Dropping shadow database: {}\n", shadow_name);
     bool existed = database_info(maint, shadow_name).exists;
+    if (existed) {
+        refuse_unless_our_shadow(maint, primary, shadow_name);
+    }
     maint.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(shadow_name)));
     mark_state_aborted(primary);
     err << (existed ? "\n✓ Shadow database dropped. Primary unchanged.\n"

@@ -215,6 +215,30 @@ std::optional<ShadowStateRow> verified_state(pg::Connection& primary) {
     return ShadowStateRow{r.get_int(0, 0), r.get_string(0, 1)};
 }
 
+void refuse_unless_our_shadow(pg::Connection& maint, pg::Connection& primary,
+                              const std::string& shadow_name) {
+    if (has_table(primary, k_shadow_state_table)) {
+        std::vector<pg::Param> params{shadow_name};
+        if (primary
+                .exec_params("SELECT count(*) FROM public._qail_shadow_state WHERE shadow_name = $1",
+                             params)
+                .get_int(0, 0) > 0) {
+            return;
+        }
+    }
+    if (database_info(maint, shadow_name).allows_connections) {
+        pg::Connection shadow = pg::Connection::open(maint.conninfo_for_database(shadow_name));
+        std::optional<ShadowJournal> journal = read_journal(shadow);
+        if (journal && journal->primary_name == primary.database()) {
+            return;
+        }
+    }
+    throw RefusedError(fmt::format(
+        "a database named {} exists and is not a shadow QAIL made of {}: it is left alone; "
+        "rename or drop it, then run the command again",
+        shadow_name, primary.database()));
+}
+
 void mark_state_aborted(pg::Connection& primary) {
     if (has_table(primary, k_shadow_state_table)) {
         primary.exec("UPDATE public._qail_shadow_state SET status = 'aborted' WHERE status IN "

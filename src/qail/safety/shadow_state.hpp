@@ -86,6 +86,12 @@ void set_state_status(pg::Connection& primary, long long id, const std::string& 
                       const std::string& promoted_as = {});
 /// The newest verified shadow of this database.
 std::optional<ShadowStateRow> verified_state(pg::Connection& primary);
+/// Refuses (exit 4) unless the existing database `shadow_name` is a shadow
+/// QAIL made of the primary: its journal names the primary, or the
+/// primary's _qail_shadow_state has a row for it (a shadow whose making was
+/// cut short before its journal). Another database of that name is never dropped.
+void refuse_unless_our_shadow(pg::Connection& maint, pg::Connection& primary,
+                              const std::string& shadow_name);
 /// Marks every pending, verified or failed row aborted (no-op without the table).
 void mark_state_aborted(pg::Connection& primary);
 
