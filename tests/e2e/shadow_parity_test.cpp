@@ -58,6 +58,8 @@ CREATE INDEX audit_log_at ON audit_log (at);
 CREATE VIEW big_spenders AS SELECT customer_id, max(name) AS last_item FROM items GROUP BY customer_id;
 CREATE MATERIALIZED VIEW item_counts AS SELECT customer_id, count(*) AS n FROM items GROUP BY customer_id;
 COMMENT ON TABLE audit_log IS 'kept by the application';
+CREATE TABLE _qail_queue (id bigserial PRIMARY KEY, ref_table text NOT NULL, payload jsonb);
+INSERT INTO _qail_queue (ref_table, payload) VALUES ('items', '{"id": 1}');
 )";
 
 void load(const TempDatabase& db, const Project& p) {
@@ -148,11 +150,15 @@ TEST(ShadowParity, ObjectsTheOldFileDoesNotNameSurvivePromoteWithTheirRows) {
     ASSERT_EQ(p.qail({"migrate", "shadow", "old.qail:new.qail"}).exit_code, 0);
     // written after the sync: promote must bring it along too
     db.exec("INSERT INTO audit_log (what, at) VALUES ('late', '2025-01-01')");
+    // QAIL's own tables too (an outbox the application writes through triggers)
+    db.exec("INSERT INTO _qail_queue (ref_table, payload) VALUES ('items', '{\"id\": 2}')");
     RunResult promote = p.qail({"migrate", "promote"});
     ASSERT_EQ(promote.exit_code, 0) << promote.err;
 
     EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_log"), "322");
     EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_log WHERE what = 'late'"), "1");
+    EXPECT_EQ(db.scalar("SELECT string_agg(payload::text, ' ' ORDER BY id) FROM _qail_queue"),
+              "{\"id\": 1} {\"id\": 2}");
     EXPECT_EQ(db.scalar("SELECT count(*) FROM reporting.daily"), "100");
     EXPECT_EQ(db.scalar("SELECT sum(total) FROM reporting.daily"), "34650");
     EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'audit_log_at'"), "1");

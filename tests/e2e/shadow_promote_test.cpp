@@ -302,6 +302,25 @@ TEST(ShadowLocks, AKilledShadowFreesTheLockAndARerunStartsOver) {
     EXPECT_EQ(in_database(db.name() + "_shadow", "SELECT count(*) FROM orders"), "302000");
 }
 
+TEST(ShadowLocks, AMigrationAppliedToThePrimaryAfterTheShadowIsARefusal) {
+    require_server();
+    TempDatabase db;
+    Project p(db);
+    seed(db, p);
+    ASSERT_EQ(p.qail({"migrate", "shadow", "v1.qail:v2.qail"}).exit_code, 0);
+    // data only: the schema stays the same, the history does not
+    p.write("deltas/001_shout.up.qail", "sql $$ UPDATE users SET username = username || '!' $$\n");
+    p.write("deltas/001_shout.down.qail", "sql $$ UPDATE users SET username = rtrim(username, '!') $$\n");
+    ASSERT_EQ(p.qail({"migrate", "apply"}).exit_code, 0);
+    RunResult promote = p.qail({"migrate", "promote"});
+    EXPECT_EQ(promote.exit_code, 4) << promote.err;
+    EXPECT_NE(promote.err.find("a migration was recorded on the primary since the sync"),
+              std::string::npos)
+        << promote.err;
+    expect_open(db);
+    EXPECT_EQ(db.scalar("SELECT username FROM users WHERE id = 7"), "user7!");
+}
+
 TEST(ShadowSessions, PromoteNamesTheSessionsAndRefusesWithoutATerminal) {
     require_server();
     TempDatabase db;

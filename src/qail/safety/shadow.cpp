@@ -82,27 +82,6 @@ void refuse_missing_privileges(pg::Connection& primary) {
     }
 }
 
-/// The primary's schema with QAIL's own tables (the history, backups, the
-/// outbox), without the two that describe shadows themselves.
-model::Schema schema_to_copy(pg::Connection& primary) {
-    introspect::Options options;
-    options.include_qail_tables = true;
-    model::Schema schema = introspect::introspect(primary, options).schema;
-    auto ours = [](const QualifiedName& n) {
-        return n.schema == model::k_default_schema &&
-               (n.name == k_shadow_state_table || n.name == k_shadow_journal_table);
-    };
-    std::erase_if(schema.tables, [&](const model::Table& t) { return ours(t.name); });
-    std::erase_if(schema.indexes, [&](const model::Index& i) { return ours(i.table); });
-    std::erase_if(schema.triggers, [&](const model::Trigger& t) { return ours(t.table); });
-    std::erase_if(schema.policies, [&](const model::Policy& p) { return ours(p.table); });
-    std::erase_if(schema.grants, [&](const model::Grant& g) { return ours(g.object.name); });
-    std::erase_if(schema.revokes, [&](const model::Revoke& r) { return ours(r.object.name); });
-    std::erase_if(schema.comments, [&](const model::Comment& c) { return ours(c.object.name); });
-    std::erase_if(schema.owners, [&](const model::Owner& o) { return ours(o.object.name); });
-    return schema;
-}
-
 // ------------------------------------------------ the database itself
 
 /// One element per entry of a list setting as pg_db_role_setting stores it
@@ -510,7 +489,7 @@ ShadowSummary create_shadow(const std::string& conninfo, const ShadowRequest& re
         for (const SyncTable* t : changed) {
             resynced.insert(t->name);
         }
-        ResyncRequest resync{&live.schema, &request.from, &request.to, written};
+        ResyncRequest resync{&copied_schema, &request.from, &request.to, written};
         try {
             resync_tables(primary, shadow, resync, changed);
         } catch (const Error& e) {

@@ -539,14 +539,17 @@ PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest&
                                join(summary.resynced, ", "));
             err.flush();
             try {
-                ResyncRequest resync{&live.schema, &from, &to, journal.written_by_migration};
+                model::Schema old_shape = schema_to_copy(primary);
+                ResyncRequest resync{&old_shape, &from, &to, journal.written_by_migration};
                 resync_tables(primary, shadow, resync, changed);
             } catch (const Error& e) {
+                // a refusal names every table and why; a database error's first line says it
+                std::string why = e.kind() == ErrorKind::refused ? e.what() : first_line_of(e.what());
                 throw RefusedError(fmt::format(
                     "refusing to promote: {} changed on the primary since the sync and could not "
                     "be re-synced ({}); {} is open again and unchanged; run `qail migrate "
                     "shadow` again",
-                    join(summary.resynced, ", "), first_line_of(e.what()), db));
+                    join(summary.resynced, ", "), why, db));
             }
             for (const SyncTable* t : changed) {
                 std::optional<model::QualifiedName> into = migrated_name(from, to, t->name);

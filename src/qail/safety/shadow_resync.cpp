@@ -9,6 +9,7 @@
 #include <qail/base/error.hpp>
 #include <qail/base/strings.hpp>
 #include <qail/diff/diff.hpp>
+#include <qail/exec/history.hpp>
 #include <qail/plan/build.hpp>
 #include <qail/plan/create_sql.hpp>
 #include <qail/safety/catalog.hpp>
@@ -205,17 +206,22 @@ void resync_tables(pg::Connection& primary, pg::Connection& shadow, const Resync
     std::set<QualifiedName> old_names;
     std::set<QualifiedName> new_names;
     for (SyncTable* t : tables) {
+        if (std::find(request.written_by_migration.begin(), request.written_by_migration.end(),
+                      t->name) != request.written_by_migration.end()) {
+            refusals.push_back(
+                t->name.name == exec::k_history_table
+                    ? fmt::format("{}: a migration was recorded on the primary since the sync; "
+                                  "the shadow has not had it",
+                                  table_label(t->name))
+                    : fmt::format("{}: the migration itself wrote rows to it in the shadow (a "
+                                  "trigger its backfill fires), which a copy of the primary's "
+                                  "rows would drop",
+                                  table_label(t->name)));
+            continue;
+        }
         const model::Table* now = live.find_table(t->name);
         if (now == nullptr) {
             refusals.push_back(fmt::format("{}: no longer in the primary", table_label(t->name)));
-            continue;
-        }
-        if (std::find(request.written_by_migration.begin(), request.written_by_migration.end(),
-                      t->name) != request.written_by_migration.end()) {
-            refusals.push_back(fmt::format(
-                "{}: the migration itself wrote rows to it in the shadow (its history, or a "
-                "trigger), which a copy of the primary's rows would drop",
-                table_label(t->name)));
             continue;
         }
         std::optional<QualifiedName> into = migrated_name(*request.from, *request.to, t->name);

@@ -24,7 +24,8 @@ std::optional<model::QualifiedName> migrated_name(const model::Schema& from,
                                                   const model::QualifiedName& table);
 
 struct ResyncRequest {
-    const model::Schema* live = nullptr; ///< the primary's schema now: the tables' old shape
+    /// The primary's schema now, QAIL's own tables included: the tables' old shape.
+    const model::Schema* live = nullptr;
     const model::Schema* from = nullptr; ///< the old schema file
     const model::Schema* to = nullptr;   ///< the new schema file
     /// Tables the migration wrote to in the shadow (they cannot be re-copied).

@@ -9,6 +9,7 @@
 #include <qail/base/error.hpp>
 #include <qail/base/sha256.hpp>
 #include <qail/exec/lock.hpp>
+#include <qail/introspect/introspect.hpp>
 #include <qail/model/naming.hpp>
 #include <qail/pg/sqlstate.hpp>
 #include <qail/plan/create_sql.hpp>
@@ -268,6 +269,27 @@ std::string distinct_from_primary(const std::string& primary, std::string name) 
 }
 
 } // namespace
+
+/// The primary's schema with QAIL's own tables (the history, backups, the
+/// outbox), without the two that describe shadows themselves.
+model::Schema schema_to_copy(pg::Connection& primary) {
+    introspect::Options options;
+    options.include_qail_tables = true;
+    model::Schema schema = introspect::introspect(primary, options).schema;
+    auto ours = [](const model::QualifiedName& n) {
+        return n.schema == model::k_default_schema &&
+               (n.name == k_shadow_state_table || n.name == k_shadow_journal_table);
+    };
+    std::erase_if(schema.tables, [&](const model::Table& t) { return ours(t.name); });
+    std::erase_if(schema.indexes, [&](const model::Index& i) { return ours(i.table); });
+    std::erase_if(schema.triggers, [&](const model::Trigger& t) { return ours(t.table); });
+    std::erase_if(schema.policies, [&](const model::Policy& p) { return ours(p.table); });
+    std::erase_if(schema.grants, [&](const model::Grant& g) { return ours(g.object.name); });
+    std::erase_if(schema.revokes, [&](const model::Revoke& r) { return ours(r.object.name); });
+    std::erase_if(schema.comments, [&](const model::Comment& c) { return ours(c.object.name); });
+    std::erase_if(schema.owners, [&](const model::Owner& o) { return ours(o.object.name); });
+    return schema;
+}
 
 std::string schema_checksum(const model::Schema& schema) {
     return sha256_hex(plan::create_sql(schema));

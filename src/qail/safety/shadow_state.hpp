@@ -95,6 +95,11 @@ void refuse_unless_our_shadow(pg::Connection& maint, pg::Connection& primary,
 /// Marks every pending, verified or failed row aborted (no-op without the table).
 void mark_state_aborted(pg::Connection& primary);
 
+/// The primary's schema with QAIL's own tables (the history, backups, the
+/// outbox), without the two that describe shadows themselves: what a shadow
+/// copies, and the old shape of every table a re-sync copies again.
+model::Schema schema_to_copy(pg::Connection& primary);
+
 /// A checksum of a live schema (of the SQL that creates it): tells whether
 /// the primary's schema changed since its shadow was made.
 std::string schema_checksum(const model::Schema& schema);
