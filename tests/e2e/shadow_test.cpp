@@ -170,7 +170,8 @@ TEST(ShadowMigration, PromoteWithWritersRunningLosesNoWrite) {
     std::thread updates(writer, 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
 
-    RunResult promote = p.qail({"migrate", "promote"});
+    // the writers are connected: without a terminal, ending them takes the flag
+    RunResult promote = p.qail({"migrate", "promote", "--terminate-sessions", "--grace", "0"});
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     stop = true;
     inserts.join();

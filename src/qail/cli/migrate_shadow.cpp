@@ -1,9 +1,10 @@
 // qail migrate shadow old:new / promote / abort: blue-green rehearsal on
-// <db>_shadow and the cut-over (seed: data-safe-migrations, Phase 3).
+// <db>_shadow and the cut-over.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <iostream>
 #include <memory>
 #include <ostream>
 
@@ -13,10 +14,7 @@
 #include <qail/cli/migrate_safety.hpp>
 #include <qail/cli/runtime.hpp>
 #include <qail/cli/sources.hpp>
-#include <qail/diff/diff.hpp>
-#include <qail/introspect/introspect.hpp>
 #include <qail/lang/schema_io.hpp>
-#include <qail/plan/build.hpp>
 #include <qail/safety/shadow.hpp>
 
 #ifndef QAIL_VERSION
@@ -41,42 +39,16 @@ exec::Output output_of(const Runtime& rt) {
 
 // The URL of another database of the server, for display: the user's URL
 // (password hidden) with the database name replaced.
-std::string display_url(const DatabaseTarget& target, const pg::Connection& conn,
+std::string display_url(const DatabaseTarget& target, const std::string& current,
                         const std::string& dbname) {
     std::string shown = redact(target.conninfo);
-    std::string current = conn.database();
     if (!current.empty()) {
         size_t at = shown.rfind(current);
         if (at != std::string::npos) {
             return shown.replace(at, current.size(), dbname);
         }
     }
-    return fmt::format("postgres://{}@{}:{}/{}", conn.user(), conn.host(), conn.port(), dbname);
-}
-
-// The shadow's live schema against `to`, as `qail diff` would compare them.
-std::optional<std::string> verify_with_introspection(pg::Connection& shadow,
-                                                     const model::Schema& to) {
-    introspect::Result pulled;
-    try {
-        pulled = introspect_live(shadow);
-    } catch (const UsageError&) {
-        // introspection not built in yet: tables and columns only
-        return safety::compare_tables_and_columns(shadow, to);
-    }
-    Canonical canonical = canonicalize(shadow, to);
-    plan::Plan difference =
-        plan::build(diff::diff(pulled.schema, model::without_hints(canonical.schema)),
-                    canonical.schema);
-    if (difference.empty()) {
-        return std::nullopt;
-    }
-    std::vector<std::string> shown;
-    for (size_t i = 0; i < difference.steps.size() && i < 5; ++i) {
-        shown.push_back(difference.steps[i].sql);
-    }
-    return fmt::format("{} difference{}, e.g.: {}", difference.steps.size(),
-                       difference.steps.size() == 1 ? "" : "s", join(shown, "; "));
+    return shown.empty() ? dbname : shown + " dbname=" + dbname;
 }
 
 void run_shadow(Runtime& rt, const ShadowOptions& options) {
@@ -117,13 +89,56 @@ void run_shadow(Runtime& rt, const ShadowOptions& options) {
     request.settings.lock_timeout =
         std::chrono::milliseconds(static_cast<long long>(options.lock_timeout * 1000.0));
     request.settings.qail_version = QAIL_VERSION;
+    request.wait_for_lock = options.db.wait_for_lock;
     DatabaseTarget target = resolve_database(options.db.url_positional, options.db.url);
-    pg::Connection conn = pg::Connection::open(target.conninfo);
-    request.display_url = [&](const std::string& dbname) {
-        return display_url(target, conn, dbname);
+    request.display_url = [&](const std::string& primary, const std::string& dbname) {
+        return display_url(target, primary, dbname);
     };
-    request.verify_schema = verify_with_introspection;
-    safety::create_shadow(conn, request, output_of(rt));
+    request.canonicalize = [](pg::Connection& server, const model::Schema& schema) {
+        return canonicalize(server, schema).schema;
+    };
+    safety::create_shadow(target.conninfo, request, output_of(rt));
+}
+
+struct PromoteOptions {
+    DatabaseOptions db;
+    bool terminate_sessions = false;
+    double grace = 10.0;
+};
+
+// A yes/no question on the terminal; anything but y or yes is no.
+bool ask(Runtime& rt, const std::string& question) {
+    *rt.err << "  " << question;
+    rt.err->flush();
+    std::string answer;
+    if (!std::getline(std::cin, answer)) {
+        return false;
+    }
+    std::string word = to_lower(trim(answer));
+    return word == "y" || word == "yes";
+}
+
+safety::PromoteRequest promote_request(Runtime& rt, const PromoteOptions& options) {
+    if (options.grace < 0) {
+        throw UsageError("--grace must be a number of seconds (0 or more)");
+    }
+    safety::PromoteRequest request;
+    request.wait_for_lock = options.db.wait_for_lock;
+    request.sessions.terminate_sessions = options.terminate_sessions;
+    request.sessions.grace =
+        std::chrono::milliseconds(static_cast<long long>(options.grace * 1000.0));
+    if (rt.stdin_is_terminal && rt.err_is_terminal) {
+        request.sessions.confirm = [&rt](const std::string& question) { return ask(rt, question); };
+    }
+    request.settings.qail_version = QAIL_VERSION;
+    return request;
+}
+
+void add_database_options(CLI::App* cmd, DatabaseOptions& options) {
+    cmd->add_option("url", options.url_positional, "Database URL or conninfo");
+    cmd->add_option("--url", options.url, "Database URL (else DATABASE_URL, qail.toml, libpq)");
+    cmd->add_flag("--wait-for-lock", options.wait_for_lock,
+                  "Wait for another running migration instead of exiting 4");
 }
 
 } // namespace
@@ -133,9 +148,7 @@ void add_shadow_commands(CLI::App* migrate, Runtime& rt) {
     CLI::App* shadow = migrate->add_subcommand(
         "shadow", "Rehearse old:new on <db>_shadow with a copy of the data");
     shadow->add_option("diff", shadow_options->diff, "old.qail:new.qail")->required();
-    shadow->add_option("url", shadow_options->db.url_positional, "Database URL or conninfo");
-    shadow->add_option("--url", shadow_options->db.url,
-                       "Database URL (else DATABASE_URL, qail.toml, libpq)");
+    add_database_options(shadow, shadow_options->db);
     shadow->add_flag("--allow-destructive,-y,--yes", shadow_options->allow_destructive,
                      "Allow drops that no 'drop ... confirm' hint covers (in the shadow)");
     shadow->add_option("--parallel", shadow_options->parallel, "Tables copied at once (default 4)")
@@ -145,20 +158,27 @@ void add_shadow_commands(CLI::App* migrate, Runtime& rt) {
     shadow->callback([&rt, shadow_options] { run_shadow(rt, *shadow_options); });
 
     for (const char* verb : {"promote", "abort"}) {
-        auto options = std::make_shared<DatabaseOptions>();
+        auto options = std::make_shared<PromoteOptions>();
         bool promote = std::string(verb) == "promote";
         CLI::App* cmd = migrate->add_subcommand(
             verb, promote ? "Switch to the shadow database, keeping the old one"
                           : "Drop the shadow database; the primary stays as it is");
-        cmd->add_option("url", options->url_positional, "Database URL or conninfo");
-        cmd->add_option("--url", options->url, "Database URL (else DATABASE_URL, qail.toml, libpq)");
+        add_database_options(cmd, options->db);
+        if (promote) {
+            cmd->add_flag("--terminate-sessions", options->terminate_sessions,
+                          "End the primary's other sessions without asking (needed without a "
+                          "terminal when there are any)");
+            cmd->add_option("--grace", options->grace,
+                            "Seconds the primary's sessions may take to leave once new "
+                            "connections are refused, before they are ended (default 10)");
+        }
         cmd->callback([&rt, options, promote] {
-            DatabaseTarget target = resolve_database(options->url_positional, options->url);
-            pg::Connection conn = pg::Connection::open(target.conninfo);
+            DatabaseTarget target = resolve_database(options->db.url_positional, options->db.url);
+            safety::PromoteRequest request = promote_request(rt, *options);
             if (promote) {
-                safety::promote_shadow(conn, output_of(rt));
+                safety::promote_shadow(target.conninfo, request, output_of(rt));
             } else {
-                safety::abort_shadow(conn, output_of(rt));
+                safety::abort_shadow(target.conninfo, request, output_of(rt));
             }
         });
     }

@@ -445,7 +445,7 @@ private:
             rel.persistence = r.chr(4);
             rel.plain_acl = r.null(13);
             bool skip = !schema_wanted(rel.schema) || extension_member("pg_class", oid) ||
-                        rel.name.rfind("_qail", 0) == 0;
+                        (rel.name.rfind("_qail", 0) == 0 && !m_options.include_qail_tables);
             rel.managed = !skip && rel.kind != 'f';
             m_relations[oid] = rel;
             if (skip) {

@@ -14,6 +14,8 @@ struct Options {
     /// Only these PostgreSQL schemas; empty means every user schema (system
     /// schemas, extension-owned objects and tables named _qail* are skipped).
     std::vector<std::string> schemas;
+    /// Also QAIL's own tables (_qail*): for a copy of the whole database.
+    bool include_qail_tables = false;
 };
 
 /// An object that exists in the database but that the model cannot represent.

@@ -169,6 +169,9 @@ std::string guess_connection_sqlstate(const std::string& reason) {
         reason.find("database") != std::string::npos) {
         return "3D000";
     }
+    if (reason.find("is not currently accepting connections") != std::string::npos) {
+        return "55000"; // the server's SQLSTATE for a database with ALLOW_CONNECTIONS false
+    }
     if (reason.find("role") != std::string::npos &&
         reason.find("does not exist") != std::string::npos) {
         return "28000";
@@ -186,6 +189,49 @@ void forward_notice(void* arg, const char* message) {
     }
     (*handler)(text);
 }
+
+// Every option set in `options` (which it frees) as a conninfo string, with
+// `dbname` instead of the original database.
+std::string conninfo_replacing_database(PQconninfoOption* options, const std::string& dbname) {
+    std::string out;
+    auto quote = [](const std::string& value) {
+        std::string q = "'";
+        for (char c : value) {
+            if (c == '\'' || c == '\\') {
+                q += '\\';
+            }
+            q += c;
+        }
+        return q + "'";
+    };
+    for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+        if (o->val == nullptr || std::strcmp(o->keyword, "dbname") == 0 ||
+            std::strcmp(o->keyword, "replication") == 0) {
+            continue;
+        }
+        out += fmt::format("{}={} ", o->keyword, quote(o->val));
+    }
+    PQconninfoFree(options);
+    out += "dbname=" + quote(dbname);
+    return out;
+}
+
+// One connection attempt, successful or not: libpq has resolved every option
+// (service file, environment, defaults) and they can be read back.
+struct AttemptedConnection {
+    PGconn* conn;
+    explicit AttemptedConnection(const std::string& conninfo) {
+        const char* keywords[] = {"dbname", "fallback_application_name", nullptr};
+        const char* values[] = {conninfo.c_str(), "qail", nullptr};
+        conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+        if (conn == nullptr) {
+            throw DatabaseError("out of memory while connecting", "08001");
+        }
+    }
+    AttemptedConnection(const AttemptedConnection&) = delete;
+    AttemptedConnection& operator=(const AttemptedConnection&) = delete;
+    ~AttemptedConnection() { PQfinish(conn); }
+};
 
 } // namespace
 
@@ -429,28 +475,18 @@ int Connection::backend_pid() const {
 }
 
 std::string Connection::conninfo_for_database(const std::string& dbname) const {
-    PQconninfoOption* options = PQconninfo(m_conn);
-    std::string out;
-    auto quote = [](const std::string& value) {
-        std::string q = "'";
-        for (char c : value) {
-            if (c == '\'' || c == '\\') {
-                q += '\\';
-            }
-            q += c;
-        }
-        return q + "'";
-    };
-    for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
-        if (o->val == nullptr || std::strcmp(o->keyword, "dbname") == 0 ||
-            std::strcmp(o->keyword, "replication") == 0) {
-            continue;
-        }
-        out += fmt::format("{}={} ", o->keyword, quote(o->val));
-    }
-    PQconninfoFree(options);
-    out += "dbname=" + quote(dbname);
-    return out;
+    return conninfo_replacing_database(PQconninfo(m_conn), dbname);
+}
+
+std::string database_named_by(const std::string& conninfo) {
+    AttemptedConnection attempt(conninfo);
+    const char* db = PQdb(attempt.conn);
+    return db != nullptr ? db : "";
+}
+
+std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname) {
+    AttemptedConnection attempt(conninfo);
+    return conninfo_replacing_database(PQconninfo(attempt.conn), dbname);
 }
 
 void Connection::cancel() {

@@ -106,6 +106,15 @@ private:
     std::unique_ptr<std::function<void(std::string_view)>> m_notice;
 };
 
+/// The database `conninfo` names once libpq has applied what it applies when
+/// connecting (service file, PG* variables, defaults), whether or not the
+/// database accepts the connection (one connection attempt).
+std::string database_named_by(const std::string& conninfo);
+
+/// `conninfo` resolved the same way, with another database: reaches another
+/// database of the same server while the named one refuses connections.
+std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname);
+
 /// BEGIN on construction; ROLLBACK in the destructor unless commit() ran.
 class Transaction {
 public:

@@ -37,6 +37,9 @@ ErrorClass classify(std::string_view s) {
     if (s == "55006") {
         return ErrorClass::object_in_use;
     }
+    if (s == "55000") {
+        return ErrorClass::not_in_prerequisite_state;
+    }
     if (s.substr(0, 3) == "57P") {
         return ErrorClass::admin_shutdown;
     }

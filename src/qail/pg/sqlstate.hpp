@@ -20,6 +20,7 @@ enum class ErrorClass {
     data_exception,       ///< class 22: bad cast, out of range
     syntax,               ///< 42601
     object_in_use,        ///< 55006
+    not_in_prerequisite_state, ///< 55000 (on connect: the database refuses connections)
     admin_shutdown,       ///< 57P01..57P03
 };
 

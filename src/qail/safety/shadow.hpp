@@ -1,27 +1,34 @@
 #pragma once
-// Shadow databases (seed: data-safe-migrations, "Blue-Green"):
-//   shadow  — <db>_shadow gets the old schema, the primary's history and the
-//             migration old -> new, then the primary's data (COPY streams from
-//             one exported snapshot, tables in parallel, renamed tables and
-//             columns followed); verified (schema and row counts) and recorded
-//             in the primary's _qail_shadow_state.
-//   promote — blocks new connections to the primary and ends the others, re-syncs
-//             every table written since the sync (or refuses, exit 4, naming
-//             them), then renames <db> -> <db>_old_<YYYYMMDD> and the shadow -> <db>.
+// Shadow databases (blue-green):
+//   shadow  — <db>_shadow becomes a copy of the primary as it is live (its
+//             schema as introspection reads it, every table's rows from one
+//             exported snapshot, QAIL's own tables included), then the very
+//             migration `migrate up old:new` runs on it, so transforms, fills
+//             and conversions act on the real rows; tables written on the
+//             primary meanwhile are re-synced; the result is verified and
+//             recorded (shadow_state.hpp).
+//   promote — closes the primary to new connections and ends its sessions
+//             (listed first; asked on a terminal), re-syncs every table
+//             written since the sync (or refuses, naming it), then swaps the
+//             names <db> -> <db>_old_<YYYYMMDD> and <db>_shadow -> <db> in one
+//             transaction. Each step is journalled in the shadow, so a
+//             re-run of promote finishes an interrupted one and abort undoes it.
 //   abort   — drops the shadow; the primary stays as it is.
+// All three hold the primary's migration lock.
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <qail/exec/output.hpp>
 #include <qail/exec/runner.hpp>
 #include <qail/model/schema.hpp>
 #include <qail/pg/connection.hpp>
+#include <qail/safety/shadow_state.hpp>
 
 namespace qail::safety {
-
-inline constexpr const char* k_shadow_state_table = "_qail_shadow_state";
 
 struct ShadowRequest {
     model::Schema from;
@@ -29,14 +36,16 @@ struct ShadowRequest {
     std::string from_label;
     std::string to_label;
     bool allow_destructive = false;
+    bool wait_for_lock = false;
     exec::RunSettings settings;
     int parallel = 4; ///< tables copied at once
-    /// The URL of another database on the same server, for display (no password).
-    std::function<std::string(const std::string& dbname)> display_url;
-    /// Compares the shadow's live schema with `to`: nullopt when equal, else
-    /// what differs. Unset: only tables and columns are compared.
-    std::function<std::optional<std::string>(pg::Connection& shadow, const model::Schema& to)>
-        verify_schema;
+    /// The URL of database `dbname` of the primary's server, for display (no
+    /// password); `primary` is the primary's name.
+    std::function<std::string(const std::string& primary, const std::string& dbname)> display_url;
+    /// Brings a hand-written schema to the spelling the catalog prints (on a
+    /// scratch database of `server`), to verify the shadow against `to`.
+    /// Unset: `to` is compared as written.
+    std::function<model::Schema(pg::Connection& server, const model::Schema&)> canonicalize;
 };
 
 struct ShadowSummary {
@@ -45,20 +54,45 @@ struct ShadowSummary {
     long long rows = 0;
 };
 
-/// Every table and column of `to` exists in `db` (nullopt), else what is missing.
-std::optional<std::string> compare_tables_and_columns(pg::Connection& db, const model::Schema& to);
-
-ShadowSummary create_shadow(pg::Connection& primary, const ShadowRequest& request,
+/// Makes <db>_shadow for the database `conninfo` names.
+ShadowSummary create_shadow(const std::string& conninfo, const ShadowRequest& request,
                             const exec::Output& output);
+
+struct SessionPolicy {
+    /// --terminate-sessions: end the primary's other sessions without asking.
+    bool terminate_sessions = false;
+    /// Asks the user (a terminal) whether to end the listed sessions; unset
+    /// when there is no terminal to ask on.
+    std::function<bool(const std::string& question)> confirm;
+    /// How long the primary's sessions may take to leave by themselves once
+    /// new connections are refused, before the rest are ended.
+    std::chrono::milliseconds grace{10000};
+};
+
+struct PromoteRequest {
+    bool wait_for_lock = false;
+    SessionPolicy sessions;
+    exec::RunSettings settings;
+};
 
 struct PromoteSummary {
     std::string old_name;
     std::vector<std::string> resynced;
 };
 
-/// Consumes `primary` (its connection must close before the rename).
-PromoteSummary promote_shadow(pg::Connection& primary, const exec::Output& output);
+/// Promotes the shadow of the database `conninfo` names, or finishes a
+/// promote that was interrupted.
+PromoteSummary promote_shadow(const std::string& conninfo, const PromoteRequest& request,
+                              const exec::Output& output);
 
-void abort_shadow(pg::Connection& primary, const exec::Output& output);
+/// Drops the shadow, undoing an interrupted promote first.
+void abort_shadow(const std::string& conninfo, const PromoteRequest& request,
+                  const exec::Output& output);
+
+/// What the shadow's schema must be after the migration: `to`, plus
+/// everything the shadow holds that neither `from` nor `to` names (carried
+/// over from the primary untouched).
+model::Schema expected_shadow_schema(const model::Schema& to, const model::Schema& from,
+                                     const model::Schema& shadow);
 
 } // namespace qail::safety
